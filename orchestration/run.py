@@ -1,0 +1,218 @@
+"""The Python face of orchestration for ``kontingent demo``: run the demo job, serve the Dagster UI.
+
+``run_pipeline`` executes the same graph the nightly schedule runs (plus generating the synthetic region) in this
+process, against the persistent Dagster instance, so the run appears in the UI afterwards.
+``serve_ui`` starts ``dagster-webserver`` and ``dagster-daemon`` (schedules and the landing sensor) as
+subprocesses on the same ``DAGSTER_HOME`` and workspace.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import yaml
+
+from orchestration.instance import dagster_home, ensure_dagster_home
+from pipelines import settings
+
+LOCATION_NAME = "kontingent"
+DEFINITIONS_MODULE = "orchestration.definitions"
+
+
+class OrchestrationError(RuntimeError):
+    """A problem starting or running the pipeline, phrased for the person who has to fix it."""
+
+
+def workspace_file() -> Path:
+    """``workspace.yaml`` in the Dagster home: one code location, this project's definitions and interpreter."""
+    home = ensure_dagster_home()
+    path = home / "workspace.yaml"
+    content = {
+        "load_from": [
+            {
+                "python_module": {
+                    "module_name": DEFINITIONS_MODULE,
+                    "working_directory": str(settings.PROJECT_DIR),
+                    "executable_path": sys.executable,
+                    "location_name": LOCATION_NAME,
+                }
+            }
+        ]
+    }
+    text = "# Written by orchestration/run.py.\n" + yaml.safe_dump(content, sort_keys=False)
+    if not path.exists() or path.read_text() != text:
+        path.write_text(text)
+    return path
+
+
+def _progress_logger():
+    """A Dagster logger printing one Russian line per finished step and asset check (not Dagster's debug log)."""
+    from dagster import logger
+
+    class StepLines(logging.Handler):
+        def __init__(self) -> None:
+            super().__init__(logging.DEBUG)
+            self.started: dict[str, float] = {}
+
+        def emit(self, record: logging.LogRecord) -> None:
+            meta = getattr(record, "dagster_meta", None) or {}
+            event = meta.get("dagster_event")
+            step = meta.get("step_key")
+            if event is None:
+                if record.levelno >= logging.INFO and step:
+                    print(f"    {step}: {meta.get('orig_message', record.getMessage())}", flush=True)
+                return
+            kind = event.event_type_value
+            if kind == "STEP_START":
+                self.started[step] = time.monotonic()
+                print(f"  → {step}", flush=True)
+            elif kind == "STEP_SUCCESS":
+                took = time.monotonic() - self.started.get(step, time.monotonic())
+                print(f"  ✓ {step} ({took:.0f} с)", flush=True)
+            elif kind == "STEP_FAILURE":
+                error = event.event_specific_data.error
+                print(f"  ✗ {step}: {error.message.strip() if error else 'ошибка'}", flush=True)
+            elif kind == "STEP_UP_FOR_RETRY":
+                print(f"  ↻ {step}: повтор после временной ошибки", flush=True)
+            elif kind == "ASSET_CHECK_EVALUATION":
+                data = event.event_specific_data
+                if not data.passed:
+                    print(
+                        f"  ! проверка {data.check_name} на {data.asset_key.to_user_string()} не пройдена "
+                        f"({data.severity.value})",
+                        flush=True,
+                    )
+
+    @logger(description="Progress lines for the terminal")
+    def progress(_init_context):
+        log = logging.getLogger("kontingent.progress")
+        log.handlers = [StepLines()]
+        log.setLevel(logging.DEBUG)
+        log.propagate = False
+        return log
+
+    return progress
+
+
+def run_pipeline(scale: str = "demo", seed: int = 2026, as_of: dt.date | None = None) -> bool:
+    """Generate the synthetic region and run the whole pipeline through Dagster; True when the run succeeded."""
+    from dagster import DagsterEventType
+
+    from orchestration.instance import get_instance
+
+    instance = get_instance()
+    print(f"Dagster: состояние в {dagster_home()}; собираю определения конвейера…", flush=True)
+    from orchestration.definitions import defs
+
+    job = defs.resolve_job_def("demo_job").with_logger_defs({"progress": _progress_logger()})
+    run_config = {
+        "ops": {
+            "landing__synthetic_region": {
+                "config": {"scale": scale, "seed": int(seed), "as_of": (as_of or dt.date.today()).isoformat()}
+            }
+        },
+        "loggers": {"progress": {}},
+    }
+    started = time.monotonic()
+    result = job.execute_in_process(run_config=run_config, instance=instance, raise_on_error=False)
+    checks = [
+        e.event_specific_data
+        for e in result.all_events
+        if e.event_type == DagsterEventType.ASSET_CHECK_EVALUATION
+    ]
+    failed = [c for c in checks if not c.passed]
+    print(
+        f"Dagster: запуск {result.run_id[:8]} {'успешен' if result.success else 'НЕ УДАЛСЯ'} за "
+        f"{time.monotonic() - started:.0f} с; проверок {len(checks)}, не пройдено {len(failed)}.",
+        flush=True,
+    )
+    return result.success
+
+
+def _port_is_free(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _executable(name: str) -> str:
+    path = Path(sys.executable).with_name(name)
+    if not path.exists():
+        raise OrchestrationError(f"{path} не найден: выполните `make env`, чтобы установить Dagster.")
+    return str(path)
+
+
+def _tail(path: Path, lines: int = 5) -> str:
+    if not path.exists():
+        return "журнал пуст"
+    return " | ".join(path.read_text(errors="replace").strip().splitlines()[-lines:])
+
+
+def serve_ui(port: int = 3000, wait_seconds: float = 120.0) -> list[subprocess.Popen]:
+    """Start the Dagster UI on ``port`` and the daemon; return both processes (the caller stops them)."""
+    if not _port_is_free(port):
+        raise OrchestrationError(
+            f"Порт {port} для интерфейса Dagster уже занят: остановите процесс, который его слушает "
+            f"(`ss -ltnp 'sport = :{port}'`), или выберите другой порт."
+        )
+    workspace = workspace_file()
+    home = dagster_home()
+    logs = home / "logs"
+    logs.mkdir(exist_ok=True)
+    from orchestration import dbt_project
+
+    env = {**os.environ, **dbt_project.dbt_env(), "DAGSTER_HOME": str(home)}
+    dbt_project.ensure_manifest()  # parse once here, not in each process that loads the definitions
+    commands = {
+        "webserver": [
+            _executable("dagster-webserver"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "-w",
+            str(workspace),
+        ],
+        "daemon": [_executable("dagster-daemon"), "run", "-w", str(workspace)],
+    }
+    procs: list[subprocess.Popen] = []
+    for name, command in commands.items():
+        log = open(logs / f"{name}.log", "ab")  # noqa: SIM115 - the child keeps writing after we return
+        procs.append(
+            subprocess.Popen(command, env=env, cwd=settings.PROJECT_DIR, stdout=log, stderr=subprocess.STDOUT)
+        )
+    deadline = time.monotonic() + wait_seconds
+    url = f"http://127.0.0.1:{port}/server_info"
+    while time.monotonic() < deadline:
+        for name, proc in zip(commands, procs, strict=True):
+            if proc.poll() is not None:
+                for other in procs:
+                    if other.poll() is None:
+                        other.terminate()
+                raise OrchestrationError(
+                    f"Dagster {name} остановился при запуске (код {proc.returncode}): "
+                    f"{_tail(logs / f'{name}.log')}; полный журнал: {logs / f'{name}.log'}."
+                )
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return procs
+        except OSError:
+            time.sleep(1)
+    for proc in procs:
+        proc.terminate()
+    raise OrchestrationError(
+        f"Интерфейс Dagster не ответил на {url} за {wait_seconds:.0f} с: смотрите {logs / 'webserver.log'}."
+    )
