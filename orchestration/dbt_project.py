@@ -31,7 +31,9 @@ def is_present() -> bool:
 
 
 def target_dir() -> Path:
-    return settings.state_dir() / "dbt_target"
+    """``KONTINGENT_DBT_TARGET_DIR`` (the Docker image parses into it at build time), else under the state dir."""
+    override = os.environ.get("KONTINGENT_DBT_TARGET_DIR")
+    return Path(override).resolve() if override else settings.state_dir() / "dbt_target"
 
 
 def dbt_env() -> dict[str, str]:
