@@ -1,0 +1,409 @@
+"""Loading one landing file: one transaction, COPY, quarantine, ledger, supersede.
+
+Within a single transaction per file: the ledger row, the COPY of accepted rows into ``raw``, the quarantine
+(``ops.quarantine`` masked, ``vault.quarantine_values`` as sent), warnings, anonymous headcounts and the
+supersede bookkeeping. A crash at any moment rolls all of it back; the next run finds the file unprocessed.
+Two processes never take the same file: a transaction-scoped advisory lock on the submission group and on
+the content hash serialises them, and the second one then sees the ledger row and moves on.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+from pipelines.contract import Source
+from pipelines.ingest.landing import LandingFile, file_sha256, parse_landing_path
+from pipelines.ingest.readers import FileNotice, FileRejected, cell_text
+from pipelines.ingest.scan import resolve_entity, start_scan
+from pipelines.ingest.senders import SenderRegister
+from pipelines.ingest.validation import Issue, _copy_text
+
+DEFAULT_REJECT_SHARE = 0.05
+DEFAULT_REJECT_MIN_ROWS = 10
+COPY_BATCH = 2000
+
+
+def reject_share() -> float:
+    return float(os.environ.get("KONTINGENT_REJECT_SHARE", DEFAULT_REJECT_SHARE))
+
+
+def reject_min_rows() -> int:
+    return int(os.environ.get("KONTINGENT_REJECT_MIN_ROWS", DEFAULT_REJECT_MIN_ROWS))
+
+
+@dataclass
+class FileResult:
+    """What happened to one file."""
+
+    file: str
+    status: str  # loaded | rejected | duplicate | superseded | skipped (already taken in earlier)
+    source: str | None = None
+    entity: str | None = None
+    sender_id: str | None = None
+    period: str | None = None
+    submission_id: int | None = None
+    rows_total: int = 0
+    rows_accepted: int = 0
+    rows_rejected: int = 0
+    rows_warned: int = 0
+    rows_anonymous: int = 0
+    rule: str | None = None
+    reason: str | None = None
+    issues: list[Issue] = field(default_factory=list)  # the first few, for screens
+    report: Path | None = None
+    bytes: int = 0
+
+
+class _TooManyErrors(Exception):
+    pass
+
+
+class _Spill:
+    """Row problems spilled to a temporary file as JSON lines, so memory stays flat for any error count."""
+
+    def __init__(self) -> None:
+        self.fh = tempfile.TemporaryFile("w+", encoding="utf-8")
+        self.count = 0
+        self.first: list[Issue] = []
+
+    def add(self, issue: Issue) -> None:
+        self.fh.write(json.dumps(issue.__dict__, ensure_ascii=False) + "\n")
+        self.count += 1
+        if len(self.first) < 50:
+            self.first.append(issue)
+
+    def __iter__(self):
+        self.fh.seek(0)
+        for line in self.fh:
+            yield Issue(**json.loads(line))
+
+    def close(self) -> None:
+        self.fh.close()
+
+
+def _lock(conn: psycopg.Connection, text: str) -> None:
+    conn.execute("select pg_advisory_xact_lock(hashtextextended(%s, 0))", (text,))
+
+
+def load_file(
+    conn: psycopg.Connection,
+    landing_root: Path,
+    path: Path,
+    sources: dict[str, Source],
+    key: bytes,
+    senders: SenderRegister,
+    *,
+    outbox: Path | None = None,
+    ensure_table=None,
+) -> FileResult:
+    """Take in one landing file (or recognise it as already taken in). ``conn`` must not be in a transaction."""
+    relative = path.resolve().relative_to(landing_root.resolve()).as_posix()
+    sha = file_sha256(path)
+    size = path.stat().st_size
+    try:
+        lf: LandingFile | None = parse_landing_path(landing_root, path)
+        group = "|".join(lf.group)
+    except FileRejected as exc:
+        lf, group, path_error = None, relative, exc
+    else:
+        path_error = None
+
+    with conn.transaction():
+        _lock(conn, "ingest-group|" + group)
+        _lock(conn, "ingest-sha|" + sha)
+        if conn.execute(
+            "select 1 from ops.submissions where file_path = %s and content_sha256 = %s", (relative, sha)
+        ).fetchone():
+            return FileResult(relative, "skipped", bytes=size)
+
+        meta = {
+            "source": lf.source if lf else relative.split("/")[0],
+            "entity": lf.entity if lf else None,
+            "sender_id": lf.sender_id if lf else None,
+            "period": lf.period if lf else None,
+        }
+        result = FileResult(relative, "rejected", bytes=size, **meta)
+        (sid,) = conn.execute(
+            """insert into ops.submissions (source, entity, sender_id, period, file_path, content_sha256, sent_at,
+                   received_at, status, reason)
+               values (%s, %s, %s, %s, %s, %s, %s, now(), 'rejected', 'в обработке') returning submission_id""",
+            (
+                meta["source"],
+                meta["entity"],
+                meta["sender_id"],
+                meta["period"],
+                relative,
+                sha,
+                lf.sent_at if lf else None,
+            ),
+        ).fetchone()
+        result.submission_id = sid
+
+        earlier = conn.execute(
+            "select file_path from ops.submissions where content_sha256 = %s and submission_id <> %s "
+            "order by submission_id limit 1",
+            (sha, sid),
+        ).fetchone()
+        issues = _Spill()
+        vault = tempfile.TemporaryFile("w+", encoding="utf-8")
+        notices: list[FileNotice] = []
+        headcounts: Counter = Counter()
+        encoding = delimiter = None
+        version = None
+        try:
+            if earlier:
+                result.status, result.rule = "duplicate", "duplicate_file"
+                result.reason = f"тот же файл (то же содержимое) уже получен: {earlier[0]}; повтор пропущен."
+            elif path_error is not None:
+                raise path_error
+            else:
+                source, entity = resolve_entity(sources, lf.source, lf.entity, lf.ext)
+                version = source.version
+                senders.check(source, lf.sender_id)
+                scan = start_scan(path, source, entity, key)
+                if ensure_table is not None:
+                    ensure_table(source, entity.name, scan.checker)
+                notices.extend(scan.opened.notices)
+                delimiter = scan.opened.delimiter
+                try:
+                    with conn.transaction():  # savepoint: raw rows vanish if the file is rejected after all
+                        _copy_rows(conn, scan, sid, relative, result, issues, vault, headcounts)
+                        notices.extend(scan.opened.late_notices())
+                        encoding = scan.opened.decoder.used if scan.opened.decoder else None
+                        dups = _drop_duplicates(conn, source, lf.entity, sid, issues)
+                        result.rows_rejected += dups
+                        result.rows_accepted -= dups
+                        _check_error_share(result)
+                    result.status = "loaded"
+                except _TooManyErrors:
+                    result.rows_accepted = 0
+                    result.rule = "error_share"
+                    result.reason = (
+                        f"отклонено {result.rows_rejected} строк из {result.rows_total} "
+                        f"({result.rows_rejected / max(result.rows_total, 1):.0%}), больше допустимых "
+                        f"{reject_share():.0%}: файл не загружен целиком. Исправьте ошибки из отчёта и отправьте файл заново."
+                    )
+        except FileRejected as exc:
+            result.status, result.rule, result.reason = "rejected", exc.rule, exc.message
+            result.rows_accepted = result.rows_rejected = result.rows_warned = result.rows_anonymous = 0
+            result.rows_total = 0
+            issues.close()
+            issues = _Spill()
+            headcounts.clear()
+            vault.seek(0)
+            vault.truncate()
+
+        try:
+            _write_issues(conn, sid, issues, notices, result)
+            _write_vault(conn, sid, vault)
+            if result.status == "loaded":
+                _write_headcounts(conn, sid, lf, headcounts)
+                _supersede(conn, sid, lf, result)
+            if result.status == "rejected" and result.rule:
+                conn.execute(
+                    "insert into ops.quarantine (submission_id, source_row, rule, message) values (%s, null, %s, %s)",
+                    (sid, result.rule, result.reason),
+                )
+            conn.execute(
+                """update ops.submissions set status = %s, rule = %s, reason = %s, rows_total = %s,
+                       rows_accepted = %s, rows_rejected = %s, rows_warned = %s, rows_anonymous = %s,
+                       loaded_at = case when %s in ('loaded', 'superseded') then now() end,
+                       encoding = %s, delimiter = %s, contract_version = %s
+                   where submission_id = %s""",
+                (
+                    result.status,
+                    result.rule,
+                    result.reason,
+                    result.rows_total,
+                    result.rows_accepted,
+                    result.rows_rejected,
+                    result.rows_warned,
+                    result.rows_anonymous,
+                    result.status,
+                    encoding,
+                    delimiter,
+                    version,
+                    sid,
+                ),
+            )
+            result.issues = issues.first
+            if outbox is not None and (result.status == "rejected" or issues.count or notices):
+                from pipelines.ingest.report import write_report
+
+                result.report = write_report(outbox, result, issues, notices)
+        finally:
+            issues.close()
+            vault.close()
+    return result
+
+
+def _copy_rows(conn, scan, sid, relative, result, issues, vault, headcounts) -> None:
+    table = sql.Identifier("raw", scan.source.table(scan.entity.name))
+    columns = [c.name for c in scan.checker.columns] + [
+        "_submission_id",
+        "_source_file",
+        "_source_row",
+        "_row_hash",
+    ]
+    stmt = sql.SQL("copy {} ({}) from stdin").format(table, sql.SQL(", ").join(map(sql.Identifier, columns)))
+    suffix = f"\t{sid}\t{_copy_text(relative)}\t"
+    anonymous_seen: set[int] = set()
+    total = accepted = rejected = warned = anonymous = 0
+    buf: list[str] = []
+    with conn.cursor() as cur, cur.copy(stmt) as copy:
+        for n, checked, cells in scan.rows():
+            total += 1
+            if checked.issues:
+                for issue in checked.issues:
+                    issues.add(issue)
+            if checked.values is not None:
+                accepted += 1
+                if checked.issues:
+                    warned += 1
+                buf.append("\t".join(checked.values) + suffix + f"{n}\t{checked.row_hash}\n")
+                if len(buf) >= COPY_BATCH:
+                    copy.write("".join(buf))
+                    buf.clear()
+            elif checked.anonymous is not None:
+                if checked.row_hash in anonymous_seen:
+                    rejected += 1
+                    issues.add(
+                        Issue(
+                            n,
+                            None,
+                            None,
+                            "duplicate_row",
+                            "reject_row",
+                            "",
+                            "строка повторяет предыдущую строку: удалите повтор.",
+                        )
+                    )
+                    continue
+                anonymous_seen.add(checked.row_hash)
+                anonymous += 1
+                accepted += 1  # taken in: counted in the anonymous headcount, no row kept
+                headcounts[checked.anonymous] += 1
+            else:
+                rejected += 1
+                vault.write(
+                    json.dumps([n, {k: cell_text(v) for k, v in cells.items()}], ensure_ascii=False) + "\n"
+                )
+        if buf:
+            copy.write("".join(buf))
+    result.rows_total, result.rows_accepted, result.rows_warned, result.rows_anonymous = (
+        total,
+        accepted,
+        warned,
+        anonymous,
+    )
+    result.rows_rejected = rejected
+
+
+def _drop_duplicates(conn, source: Source, entity: str, sid: int, issues: _Spill) -> int:
+    """Later copies of a row already in this file leave raw for the quarantine (set-based, memory-flat)."""
+    table = sql.Identifier("raw", source.table(entity))
+    rows = conn.execute(
+        sql.SQL(
+            """with ranked as (
+                   select _source_row, first_value(_source_row) over w as first_row, row_number() over w as rn
+                   from {t} where _submission_id = %(sid)s
+                   window w as (partition by _row_hash order by _source_row))
+               delete from {t} r using ranked d
+               where r._submission_id = %(sid)s and r._source_row = d._source_row and d.rn > 1
+               returning r._source_row, d.first_row"""
+        ).format(t=table),
+        {"sid": sid},
+    ).fetchall()
+    for row, first in sorted(rows):
+        issues.add(
+            Issue(
+                row,
+                None,
+                None,
+                "duplicate_row",
+                "reject_row",
+                "",
+                f"строка повторяет строку {first}: удалите повтор.",
+            )
+        )
+    return len(rows)
+
+
+def _check_error_share(result: FileResult) -> None:
+    if (
+        result.rows_rejected >= reject_min_rows()
+        and result.rows_rejected > reject_share() * result.rows_total
+    ):
+        raise _TooManyErrors
+
+
+def _write_issues(conn, sid: int, issues: _Spill, notices: list[FileNotice], result: FileResult) -> None:
+    cols = "submission_id, source_row, field, header, rule, value_masked, message"
+    with conn.cursor() as cur:
+        with cur.copy(f"copy ops.quarantine ({cols}) from stdin") as q:
+            for i in issues:
+                if i.action != "warn":
+                    q.write_row((sid, i.row, i.field, i.header, i.rule, i.value, i.message))
+        with cur.copy(f"copy ops.warnings ({cols}) from stdin") as w:
+            for i in issues:
+                if i.action == "warn":
+                    w.write_row((sid, i.row, i.field, i.header, i.rule, i.value, i.message))
+            for notice in notices:
+                w.write_row((sid, None, None, None, notice.rule, None, notice.message))
+
+
+def _write_vault(conn, sid: int, vault) -> None:
+    vault.seek(0)
+    with (
+        conn.cursor() as cur,
+        cur.copy("copy vault.quarantine_values (submission_id, source_row, cells) from stdin") as c,
+    ):
+        for line in vault:
+            row, cells = json.loads(line)
+            c.write_row((sid, row, json.dumps(cells, ensure_ascii=False)))
+
+
+def _write_headcounts(conn, sid: int, lf: LandingFile, headcounts: Counter) -> None:
+    if not headcounts:
+        return
+    with conn.cursor() as cur:
+        cur.executemany(
+            """insert into ops.anonymous_headcounts
+                   (submission_id, source, sender_id, period, school_code, grade, sex, birth_year, pupils)
+               values (%s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+            [
+                (sid, lf.source, lf.sender_id, lf.period, *k, n)
+                for k, n in sorted(headcounts.items(), key=str)
+            ],
+        )
+
+
+def _supersede(conn, sid: int, lf: LandingFile, result: FileResult) -> None:
+    """The latest loaded file of a group counts; earlier ones become 'superseded' (their rows stay in raw)."""
+    later = conn.execute(
+        """select submission_id from ops.submissions
+           where source = %s and sender_id = %s and period = %s and entity = %s and status = 'loaded'
+             and submission_id <> %s and sent_at > %s
+           order by sent_at desc, submission_id desc limit 1""",
+        (*lf.group, sid, lf.sent_at),
+    ).fetchone()
+    if later:
+        result.status = "superseded"
+        conn.execute(
+            "update ops.submissions set superseded_by = %s where submission_id = %s", (later[0], sid)
+        )
+        return
+    conn.execute(
+        """update ops.submissions set status = 'superseded', superseded_by = %s
+           where source = %s and sender_id = %s and period = %s and entity = %s and status = 'loaded'
+             and submission_id <> %s""",
+        (sid, *lf.group, sid),
+    )
