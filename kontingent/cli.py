@@ -9,7 +9,7 @@ import sys
 
 import typer
 
-from kontingent import demo_commands, transform_commands, warehouse_commands
+from kontingent import demo_commands, ingest_commands, transform_commands, warehouse_commands
 
 app = typer.Typer(
     help="Kontingent Analytics: the analytics warehouse of the «Контингент» registry.",
@@ -18,6 +18,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 warehouse_commands.register(app)
+ingest_commands.register(app)
 demo_commands.register(app)
 transform_commands.register(app)
 
