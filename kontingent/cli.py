@@ -9,7 +9,13 @@ import sys
 
 import typer
 
-from kontingent import demo_commands, ingest_commands, transform_commands, warehouse_commands
+from kontingent import (
+    dashboards_commands,
+    demo_commands,
+    ingest_commands,
+    transform_commands,
+    warehouse_commands,
+)
 
 app = typer.Typer(
     help="Kontingent Analytics: the analytics warehouse of the «Контингент» registry.",
@@ -21,6 +27,7 @@ warehouse_commands.register(app)
 ingest_commands.register(app)
 demo_commands.register(app)
 transform_commands.register(app)
+dashboards_commands.register(app)
 
 
 def main() -> None:
