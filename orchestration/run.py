@@ -102,36 +102,67 @@ def _progress_logger():
     return progress
 
 
-def run_pipeline(scale: str = "demo", seed: int = 2026, as_of: dt.date | None = None) -> bool:
-    """Generate the synthetic region and run the whole pipeline through Dagster; True when the run succeeded."""
-    from dagster import DagsterEventType
+def load_definitions():
+    """The project's Definitions (parses dbt first if its manifest is stale)."""
+    from orchestration.definitions import defs
 
+    return defs
+
+
+def execute_job(
+    name: str,
+    run_config: dict | None = None,
+    asset_selection: list | None = None,
+    tags: dict[str, str] | None = None,
+    progress: bool = True,
+):
+    """Execute one job of the code location in this process on the persistent instance; return its result."""
     from orchestration.instance import get_instance
 
     instance = get_instance()
-    print(f"Dagster: состояние в {dagster_home()}; собираю определения конвейера…", flush=True)
-    from orchestration.definitions import defs
+    job = load_definitions().resolve_job_def(name)
+    config = dict(run_config or {})
+    if progress:
+        job = job.with_logger_defs({"progress": _progress_logger()})
+        config["loggers"] = {"progress": {}}
+    return job.execute_in_process(
+        run_config=config, instance=instance, raise_on_error=False, asset_selection=asset_selection, tags=tags
+    )
 
-    job = defs.resolve_job_def("demo_job").with_logger_defs({"progress": _progress_logger()})
-    run_config = {
-        "ops": {
-            "landing__synthetic_region": {
-                "config": {"scale": scale, "seed": int(seed), "as_of": (as_of or dt.date.today()).isoformat()}
-            }
-        },
-        "loggers": {"progress": {}},
-    }
-    started = time.monotonic()
-    result = job.execute_in_process(run_config=run_config, instance=instance, raise_on_error=False)
-    checks = [
+
+def check_evaluations(result) -> list:
+    """Every asset check evaluated in a run (``AssetCheckEvaluation``: passed, severity, check name, key)."""
+    from dagster import DagsterEventType
+
+    return [
         e.event_specific_data
         for e in result.all_events
         if e.event_type == DagsterEventType.ASSET_CHECK_EVALUATION
     ]
+
+
+def demo_run_config(scale: str, seed: int, as_of: dt.date | None) -> dict:
+    as_of_text = (as_of or dt.date.today()).isoformat()
+    return {
+        "ops": {
+            "landing__synthetic_region": {"config": {"scale": scale, "seed": int(seed), "as_of": as_of_text}}
+        }
+    }
+
+
+def run_pipeline(scale: str = "demo", seed: int = 2026, as_of: dt.date | None = None) -> bool:
+    """Generate the synthetic region and run the whole pipeline through Dagster; True when the run succeeded."""
+    ensure_dagster_home()
+    print(f"Dagster: состояние в {dagster_home()}; собираю определения конвейера…", flush=True)
+    load_definitions()
+    started = time.monotonic()
+    result = execute_job("demo_job", demo_run_config(scale, seed, as_of))
+    checks = check_evaluations(result)
     failed = [c for c in checks if not c.passed]
     print(
         f"Dagster: запуск {result.run_id[:8]} {'успешен' if result.success else 'НЕ УДАЛСЯ'} за "
-        f"{time.monotonic() - started:.0f} с; проверок {len(checks)}, не пройдено {len(failed)}.",
+        f"{time.monotonic() - started:.0f} с; проверок {len(checks)}, не пройдено {len(failed)}. "
+        "Подробности — в интерфейсе Dagster.",
         flush=True,
     )
     return result.success

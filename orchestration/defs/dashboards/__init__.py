@@ -1,5 +1,6 @@
 """Superset provisioning: the last step of the graph, after every mart and report it reads."""
 
+import dataclasses
 import importlib.util
 
 from dagster import (
@@ -43,6 +44,8 @@ def build_defs(upstream_keys: list[AssetKey]) -> Definitions:
 
         context.log.info("Публикую дашборды в Superset")
         result = provision()
+        if dataclasses.is_dataclass(result):
+            result = dataclasses.asdict(result)
         metadata: dict = {}
         if isinstance(result, dict):
             metadata = {

@@ -5,7 +5,6 @@ translator maps dbt sources onto exactly these keys, so lineage runs from the la
 The ledger's rejections show up per raw table as asset checks and metadata.
 """
 
-import datetime as dt
 import os
 
 from dagster import (
@@ -31,6 +30,11 @@ MAX_REJECTED_SHARE_ENV = "KONTINGENT_MAX_REJECTED_SHARE"
 GROUP = "raw"
 LEDGER_CHECK = "ledger_consistent"
 REJECTIONS_CHECK = "rejections_within_threshold"
+STATUSES = ("loaded", "rejected", "duplicate", "superseded", "skipped")
+
+
+class IngestionFailed(RuntimeError):
+    """Ingestion stopped on an unexpected error (not a bad file): retried, then shown in the UI."""
 
 
 def raw_key(table: str) -> AssetKey:
@@ -81,7 +85,7 @@ def build_source_asset(source):
                 LEDGER_CHECK,
                 asset=spec.key,
                 description="Журнал приёма согласован: у загруженных файлов строки сходятся "
-                "(всего = принято + отклонено), у отклонённых указана причина.",
+                "(всего = принято + отклонено + обезличено), у отклонённых указана причина.",
             ),
             AssetCheckSpec(
                 REJECTIONS_CHECK,
@@ -100,31 +104,47 @@ def build_source_asset(source):
         description=f"Приём файлов источника «{source.title.ru}» из папки приёма.",
     )
     def _ingest(context: AssetExecutionContext):
-        from orchestration.defs.ingestion.ledger import database_now, entity_ledger
+        from orchestration.defs.ingestion.ledger import entity_ledger
         from pipelines.ingest import ingest_landing
 
-        since = database_now() - dt.timedelta(seconds=1)
         landing = settings.landing_dir()
         context.log.info(f"Приём источника {source.source} из {landing}")
         summary = ingest_landing(landing, sources=[source.source])
-        context.log.info(f"Итог приёма {source.source}: {summary}")
+        if summary.failures:
+            # Not a bad file (those are rejected and reported) but an unexpected error: fail, so the retry
+            # policy tries again and the reason is shown in the UI.
+            file, error = summary.failures[0]
+            raise IngestionFailed(
+                f"Приём {source.source} прерван на файле {file}: {error} "
+                f"(всего непредвиденных ошибок: {len(summary.failures)})."
+            )
+        context.log.info(
+            f"{source.source}: файлов {len(summary.files)}, загружено {summary.count('loaded')}, "
+            f"отклонено {summary.count('rejected')}, строк принято {summary.rows_accepted}, "
+            f"отклонено {summary.rows_rejected} за {summary.seconds:.1f} с"
+        )
         threshold = max_rejected_share()
         for entity, table in tables.items():
             key = raw_key(table)
-            ledger = entity_ledger(source.source, entity, table, since)
-            new = ledger.new_files
+            files = [f for f in summary.files if f.entity == entity]
+            new = {status: sum(1 for f in files if f.status == status) for status in STATUSES}
+            rows_total = sum(f.rows_total for f in files if f.status in ("loaded", "rejected", "superseded"))
+            # A file rejected whole loses every row it had.
+            rows_rejected = sum(f.rows_total if f.status == "rejected" else f.rows_rejected for f in files)
+            share = rows_rejected / rows_total if rows_total else 0.0
+            rejected = [f for f in files if f.status == "rejected" or f.rows_rejected]
+            ledger = entity_ledger(source.source, entity, table)
             yield MaterializeResult(
                 asset_key=key,
                 metadata={
                     "rows_in_raw": ledger.rows_in_raw,
-                    "new_files_loaded": new.get("loaded", 0),
-                    "new_files_rejected": new.get("rejected", 0),
-                    "new_files_duplicate": new.get("duplicate", 0),
-                    "new_files_superseded": new.get("superseded", 0),
-                    "new_rows": ledger.new_rows_total,
-                    "new_rows_rejected": ledger.new_rows_rejected,
-                    "new_rows_warned": ledger.new_rows_warned,
-                    "files_by_status": MetadataValue.json(ledger.files),
+                    **{f"new_files_{status}": n for status, n in new.items()},
+                    "new_rows": rows_total,
+                    "new_rows_accepted": sum(f.rows_accepted for f in files),
+                    "new_rows_rejected": rows_rejected,
+                    "new_rows_warned": sum(f.rows_warned for f in files),
+                    "new_rows_anonymous": sum(f.rows_anonymous for f in files),
+                    "files_by_status_all_time": MetadataValue.json(ledger.files),
                 },
             )
             yield AssetCheckResult(
@@ -137,20 +157,26 @@ def build_source_asset(source):
                     "rejected_without_reason": MetadataValue.json(ledger.rejected_without_reason),
                 },
             )
-            reasons = "\n".join(f"| {f} | {r.replace('|', '/')} |" for f, r in ledger.rejected_reasons)
+            lines = "\n".join(
+                f"| {f.file} | {f.status} | {f.rows_rejected} | {f.rule or ''} | "
+                f"{(f.reason or '').replace('|', '/')[:200]} |"
+                for f in rejected[:50]
+            )
             yield AssetCheckResult(
                 asset_key=key,
                 check_name=REJECTIONS_CHECK,
-                passed=ledger.new_rejected_share <= threshold,
+                passed=share <= threshold,
                 severity=AssetCheckSeverity.WARN,
-                description=f"Отклонено {ledger.new_rows_rejected} из {ledger.new_rows_total} новых строк "
-                f"({ledger.new_rejected_share:.1%}), порог {threshold:.0%}; "
-                f"отклонено файлов: {new.get('rejected', 0)}.",
+                description=f"Отклонено {rows_rejected} из {rows_total} новых строк ({share:.1%}), "
+                f"порог {threshold:.0%}; отклонено файлов целиком: {new['rejected']}.",
                 metadata={
-                    "rejected_share": round(ledger.new_rejected_share, 4),
+                    "rejected_share": round(share, 4),
                     "threshold": threshold,
-                    "rejected_files": MetadataValue.md(
-                        "| файл | причина |\n|---|---|\n" + reasons if reasons else "нет"
+                    "files_with_rejections": MetadataValue.md(
+                        "| файл | статус | отклонено строк | правило | причина |\n|---|---|---|---|---|\n"
+                        + lines
+                        if lines
+                        else "нет"
                     ),
                 },
             )
