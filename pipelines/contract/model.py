@@ -160,7 +160,9 @@ def _parse_field(raw: Any, where: str) -> Field:
         header=str(raw.get("header") or name),
         type=ftype,
         required=bool(raw.get("required", False)),
-        codes=codes if ftype == "code" else None,
+        codes={str(k): str(v) for k, v in codes.items()}
+        if ftype in ("code", "bool") and isinstance(codes, dict)
+        else None,
         min=raw.get("min"),
         max=raw.get("max"),
         pii=pii,
