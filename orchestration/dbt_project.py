@@ -9,20 +9,23 @@ Docker image runs it at build time).
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from dagster_dbt import DbtCliResource, DbtProject
 
 from pipelines import settings
+from pipelines.errors import KontingentError
 
 PROJECT_DIR = settings.dbt_project_dir()
 # Same interpreter's environment: `dbt` is the one next to the running Python (.venv/bin/dbt).
 DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
 
 
-class DbtProjectError(RuntimeError):
+class DbtProjectError(KontingentError):
     """The dbt project could not be parsed; the message says why and what to do."""
 
 
@@ -89,18 +92,29 @@ def ensure_manifest(force: bool = False) -> Path | None:
     if not force and path.exists() and path.stat().st_mtime >= _newest_source_mtime():
         return path
     target_dir().mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, **dbt_env(), "DBT_TARGET_PATH": str(target_dir()), "DBT_LOG_PATH": str(target_dir())}
-    args = [DBT_EXECUTABLE, "parse", "--quiet"]
-    if (PROJECT_DIR / "packages.yml").exists() or (PROJECT_DIR / "dependencies.yml").exists():
-        if not (PROJECT_DIR / "dbt_packages").exists():
-            subprocess.run([DBT_EXECUTABLE, "deps", "--quiet"], cwd=PROJECT_DIR, env=env, check=False)
-    result = subprocess.run(args, cwd=PROJECT_DIR, env=env, capture_output=True, text=True)
-    if result.returncode != 0 or not path.exists():
-        detail = (result.stdout + result.stderr).strip().splitlines()[-5:]
-        raise DbtProjectError(
-            f"dbt parse failed in {PROJECT_DIR} ({' | '.join(detail) or 'no output'}): "
-            f"fix the dbt project, then rerun (`{DBT_EXECUTABLE} parse` shows the full message)."
+    # Parse into a private folder and move the manifest into place atomically: the webserver, the daemon and
+    # run processes may all load the definitions at once.
+    scratch = Path(tempfile.mkdtemp(prefix="parse-", dir=target_dir()))
+    env = {**os.environ, **dbt_env(), "DBT_TARGET_PATH": str(scratch), "DBT_LOG_PATH": str(scratch)}
+    try:
+        if (PROJECT_DIR / "packages.yml").exists() or (PROJECT_DIR / "dependencies.yml").exists():
+            if not (PROJECT_DIR / "dbt_packages").exists():
+                subprocess.run([DBT_EXECUTABLE, "deps", "--quiet"], cwd=PROJECT_DIR, env=env, check=False)
+        result = subprocess.run(
+            [DBT_EXECUTABLE, "parse", "--quiet"], cwd=PROJECT_DIR, env=env, capture_output=True, text=True
         )
+        parsed = scratch / "manifest.json"
+        if result.returncode != 0 or not parsed.exists():
+            detail = [line for line in (result.stdout + result.stderr).strip().splitlines() if line.strip()][
+                -4:
+            ]
+            raise DbtProjectError(
+                f"dbt не смог разобрать проект {PROJECT_DIR} ({' | '.join(detail) or 'без сообщения'}): "
+                f"исправьте модели и повторите; полное сообщение покажет `{DBT_EXECUTABLE} parse`."
+            )
+        os.replace(parsed, path)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     os.utime(path)  # the manifest is newer than every source file it was parsed from
     return path
 

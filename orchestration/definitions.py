@@ -1,14 +1,14 @@
 """The one Dagster code location: per-domain definitions under ``orchestration/defs/`` merged here.
 
 Domains join the graph as their rooms land: without a dbt project the graph ends at ingestion; without
-``dashboards.provision`` there is no provisioning step. Load with ``dagster … -m orchestration.definitions``.
+``dashboards.provision`` there is no provisioning step; without ``expectations`` no Great Expectations checks. Load with ``dagster … -m orchestration.definitions``.
 """
 
 from __future__ import annotations
 
 from dagster import Definitions
 
-from orchestration.defs import automation, dashboards, ingestion, region, warehouse
+from orchestration.defs import automation, dashboards, ingestion, quality, region, warehouse
 from orchestration.defs.warehouse.assets import SCHOOL_YEAR_TAG
 
 
@@ -18,10 +18,13 @@ def build_definitions() -> Definitions:
     with_yearly = any(
         SCHOOL_YEAR_TAG in (a.tags_by_key.get(k) or {}) for a in warehouse_defs.assets or [] for k in a.keys
     )
+    ingestion_defs = ingestion.build_defs()
+    ingestion_keys = [key for a in ingestion_defs.assets or [] for key in a.keys]
     return Definitions.merge(
         region.defs,
-        ingestion.build_defs(),
+        ingestion_defs,
         warehouse_defs,
+        quality.build_defs(ingestion_keys + dbt_keys),
         dashboards.build_defs(dbt_keys),
         automation.build_defs(with_yearly),
     )

@@ -22,12 +22,13 @@ import yaml
 
 from orchestration.instance import dagster_home, ensure_dagster_home
 from pipelines import settings
+from pipelines.errors import KontingentError
 
 LOCATION_NAME = "kontingent"
 DEFINITIONS_MODULE = "orchestration.definitions"
 
 
-class OrchestrationError(RuntimeError):
+class OrchestrationError(KontingentError):
     """A problem starting or running the pipeline, phrased for the person who has to fix it."""
 
 
