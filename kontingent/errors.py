@@ -9,23 +9,24 @@ from typing import TypeVar
 import typer
 from rich.console import Console
 
+from pipelines.errors import KontingentError
+
 F = TypeVar("F", bound=Callable)
 err_console = Console(stderr=True)
 
 
-class UserError(RuntimeError):
+class UserError(KontingentError):
     """Raised by the CLI layer itself for a problem the user can fix."""
 
 
 def user_errors(func: F) -> F:
     """Print known errors as one red sentence and exit 1; unknown ones still show their traceback."""
-    from pipelines.warehouse import WarehouseError
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
-        except (UserError, WarehouseError) as exc:
+        except KontingentError as exc:
             err_console.print(f"[bold red]Ошибка:[/] {exc}")
             raise typer.Exit(1) from None
 

@@ -7,12 +7,13 @@ from urllib.parse import urlsplit
 
 import psycopg
 
+from pipelines.errors import KontingentError
 from pipelines.warehouse import embedded
 
 ENV_VAR = "KONTINGENT_DATABASE_URL"
 
 
-class WarehouseError(RuntimeError):
+class WarehouseError(KontingentError):
     """A problem with the warehouse connection, phrased for the person who has to fix it."""
 
 
