@@ -1,0 +1,27 @@
+{#- Every person a staging model describes, as one row per (source row, role) with that person's tokens.
+    persons: list of dicts {model, role, prefix, local_key, has_snils}; local_key is an SQL expression naming the
+    pupil's id in the school system (only for the pupil described by school-system rows), or none. -#}
+{% macro person_record_rows(persons) -%}
+    {%- for p in persons %}
+    select
+        '{{ p.model }}' as source_model,
+        '{{ p.role }}' as person_role,
+        _source_file,
+        _source_row,
+        _submission_id,
+        sender_id,
+        {{ p.local_key if p.local_key else 'null::text' }} as local_key,
+        {{ p.prefix ~ 'snils_token' if p.get('has_snils', true) else 'null::text' }} as snils_token,
+        {{ p.prefix }}name_dob_token as name_dob_token,
+        {{ p.prefix }}name_dob_swapped_token as name_dob_swapped_token,
+        {{ p.prefix }}fuzzy_name_dob_token as fuzzy_name_dob_token,
+        {{ p.prefix }}fuzzy_name_dob_swapped_token as fuzzy_name_dob_swapped_token,
+        {{ p.prefix }}fuzzy_first_last_dob_token as fuzzy_first_last_dob_token,
+        {{ p.prefix }}birth_year as birth_year,
+        {{ p.prefix }}birth_month as birth_month
+    from {{ ref(p.model) }}
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+{%- endmacro %}

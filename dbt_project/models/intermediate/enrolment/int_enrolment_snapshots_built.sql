@@ -1,0 +1,69 @@
+{#- Who was enrolled where, in which grade, at every reference date: the spells that cover the date, with the
+    grade of that school year (observed, else carried forward from the last observed year). -#}
+with dates as (
+    select
+        school_year_start,
+        reference_date,
+        reference_kind
+    from {{ ref('int_enrolment_reference_dates') }}
+),
+
+spells as (
+    select
+        spell_key,
+        person_key,
+        school_code,
+        start_date,
+        end_date
+    from {{ ref('int_enrolment_spells_built') }}
+),
+
+grade_years as (
+    select
+        person_key,
+        school_code,
+        school_year_start,
+        grade,
+        class_label,
+        programme
+    from {{ ref('int_pupil_grade_years') }}
+),
+
+covered as (
+    select
+        dates.reference_date,
+        dates.reference_kind,
+        dates.school_year_start,
+        spells.spell_key,
+        spells.person_key,
+        spells.school_code
+    from dates
+    inner join spells
+        on
+            spells.start_date <= dates.reference_date
+            and (spells.end_date is null or spells.end_date > dates.reference_date)
+),
+
+with_grade as (
+    select distinct on (covered.reference_date, covered.spell_key)
+        covered.reference_date,
+        covered.reference_kind,
+        covered.school_year_start,
+        covered.spell_key,
+        covered.person_key,
+        covered.school_code,
+        least(grade_years.grade + (covered.school_year_start - grade_years.school_year_start), 11) as grade,
+        case when grade_years.school_year_start = covered.school_year_start then grade_years.class_label end
+            as class_label,
+        grade_years.programme,
+        grade_years.school_year_start = covered.school_year_start as is_grade_observed
+    from covered
+    left join grade_years
+        on
+            covered.person_key = grade_years.person_key
+            and covered.school_code = grade_years.school_code
+            and grade_years.school_year_start <= covered.school_year_start
+    order by covered.reference_date, covered.spell_key, grade_years.school_year_start desc
+)
+
+select * from with_grade

@@ -1,0 +1,32 @@
+with source as (
+    {{ loaded_rows('clinics__checkups') | indent(4) }}
+),
+
+renamed as (
+    select
+        birth_year,
+        birth_month,
+        snils_token as snils_token,
+        name_dob_token as name_dob_token,
+        name_dob_swapped_token as name_dob_swapped_token,
+        fuzzy_name_dob_token as fuzzy_name_dob_token,
+        fuzzy_name_dob_swapped_token as fuzzy_name_dob_swapped_token,
+        fuzzy_first_last_dob_token as fuzzy_first_last_dob_token,
+        sex,
+        school_name,
+        checkup_date,
+        health_group,
+        pe_group,
+        disability,
+        special_needs,
+        {{ lineage_columns() | indent(8) }},
+        row_number() over (
+            partition by _sender_id, coalesce(snils_token, name_dob_token), checkup_date
+            order by _sent_at desc, _source_row desc
+        ) as duplicate_rank
+    from source
+)
+
+select *
+from renamed
+where duplicate_rank = 1

@@ -1,0 +1,37 @@
+with source as (
+    {{ loaded_rows('school_vendor_a__students') | indent(4) }}
+),
+
+renamed as (
+    select
+        school_code,
+        school_inn,
+        local_id,
+        sex,
+        birth_year,
+        birth_month,
+        snils_token as snils_token,
+        name_dob_token as name_dob_token,
+        name_dob_swapped_token as name_dob_swapped_token,
+        fuzzy_name_dob_token as fuzzy_name_dob_token,
+        fuzzy_name_dob_swapped_token as fuzzy_name_dob_swapped_token,
+        fuzzy_first_last_dob_token as fuzzy_first_last_dob_token,
+        birth_certificate_token,
+        address_token,
+        grade,
+        class_label,
+        programme,
+        education_form,
+        coalesce(consent, true) as has_consent,
+        admission_date,
+        {{ lineage_columns() | indent(8) }},
+        row_number() over (
+            partition by _sender_id, school_code, local_id, _period
+            order by _sent_at desc, _source_row desc
+        ) as duplicate_rank
+    from source
+)
+
+select *
+from renamed
+where duplicate_rank = 1

@@ -1,0 +1,22 @@
+with source as (
+    {{ loaded_rows('school_vendor_b__absences') | indent(4) }}
+),
+
+renamed as (
+    select
+        vendor_school_code,
+        local_id,
+        absence_date,
+        lessons_missed,
+        absence_reason,
+        {{ lineage_columns() | indent(8) }},
+        row_number() over (
+            partition by vendor_school_code, local_id, absence_date
+            order by _sent_at desc, _source_row desc
+        ) as duplicate_rank
+    from source
+)
+
+select *
+from renamed
+where duplicate_rank = 1
