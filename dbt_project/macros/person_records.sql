@@ -25,3 +25,12 @@
     {%- endif %}
     {%- endfor %}
 {%- endmacro %}
+
+{#- Join a staging relation (aliased `rows`) to the person resolved for one of its roles. -#}
+{% macro join_person(role, alias='links') -%}
+    left join {{ ref('int_person_links') }} as {{ alias }}
+        on
+            rows._source_file = {{ alias }}._source_file
+            and rows._source_row = {{ alias }}._source_row
+            and {{ alias }}.person_role = '{{ role }}'
+{%- endmacro %}

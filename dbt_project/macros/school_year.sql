@@ -5,7 +5,7 @@
 {%- endmacro %}
 
 {% macro school_year_label(start_expr) -%}
-    ({{ start_expr }}::text || '/' || lpad((({{ start_expr }} + 1) % 100)::text, 2, '0'))
+    (({{ start_expr }})::text || '/' || lpad(((({{ start_expr }}) + 1) % 100)::text, 2, '0'))
 {%- endmacro %}
 
 {% macro education_level(grade_expr) -%}
