@@ -8,11 +8,11 @@ Docker image runs it at build time).
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 from dagster_dbt import DbtCliResource, DbtProject
@@ -92,30 +92,29 @@ def ensure_manifest(force: bool = False) -> Path | None:
     if not force and path.exists() and path.stat().st_mtime >= _newest_source_mtime():
         return path
     target_dir().mkdir(parents=True, exist_ok=True)
-    # Parse into a private folder and move the manifest into place atomically: the webserver, the daemon and
-    # run processes may all load the definitions at once.
-    scratch = Path(tempfile.mkdtemp(prefix="parse-", dir=target_dir()))
-    env = {**os.environ, **dbt_env(), "DBT_TARGET_PATH": str(scratch), "DBT_LOG_PATH": str(scratch)}
-    try:
+    # The webserver, the daemon and run processes may all load the definitions at once: one parses (keeping
+    # dbt's partial-parse cache in its own folder), the others wait, and the manifest moves into place atomically.
+    parse_dir = target_dir() / "parse"
+    with open(target_dir() / "parse.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not force and path.exists() and path.stat().st_mtime >= _newest_source_mtime():
+            return path  # another process parsed while we waited
+        env = {**os.environ, **dbt_env(), "DBT_TARGET_PATH": str(parse_dir), "DBT_LOG_PATH": str(parse_dir)}
         if (PROJECT_DIR / "packages.yml").exists() or (PROJECT_DIR / "dependencies.yml").exists():
             if not (PROJECT_DIR / "dbt_packages").exists():
                 subprocess.run([DBT_EXECUTABLE, "deps", "--quiet"], cwd=PROJECT_DIR, env=env, check=False)
         result = subprocess.run(
             [DBT_EXECUTABLE, "parse", "--quiet"], cwd=PROJECT_DIR, env=env, capture_output=True, text=True
         )
-        parsed = scratch / "manifest.json"
+        parsed = parse_dir / "manifest.json"
         if result.returncode != 0 or not parsed.exists():
-            detail = [line for line in (result.stdout + result.stderr).strip().splitlines() if line.strip()][
-                -4:
-            ]
+            lines = [line for line in (result.stdout + result.stderr).strip().splitlines() if line.strip()]
             raise DbtProjectError(
-                f"dbt не смог разобрать проект {PROJECT_DIR} ({' | '.join(detail) or 'без сообщения'}): "
+                f"dbt не смог разобрать проект {PROJECT_DIR} ({' | '.join(lines[-4:]) or 'без сообщения'}): "
                 f"исправьте модели и повторите; полное сообщение покажет `{DBT_EXECUTABLE} parse`."
             )
-        os.replace(parsed, path)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-    os.utime(path)  # the manifest is newer than every source file it was parsed from
+        shutil.copyfile(parsed, path.with_suffix(".tmp"))
+        os.replace(path.with_suffix(".tmp"), path)
     return path
 
 

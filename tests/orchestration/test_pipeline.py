@@ -160,3 +160,54 @@ def test_serving_the_ui_on_a_busy_port_says_so_in_one_sentence(orchestrated):
         port = sock.getsockname()[1]
         with pytest.raises(OrchestrationError, match=f"Порт {port}.*занят"):
             serve_ui(port=port)
+
+
+LOCATION_QUERY = """
+{ workspaceOrError { __typename ... on Workspace { locationEntries { name loadStatus
+    locationOrLoadError { __typename
+      ... on PythonError { message }
+      ... on RepositoryLocation { repositories { name jobs { name } sensors { name } schedules { name } } } } } } } }
+"""
+
+
+def test_the_dagster_ui_serves_the_code_location_with_its_jobs_sensor_and_schedule(
+    orchestrated, tmp_path, monkeypatch
+):
+    import json
+    import urllib.request
+
+    from orchestration.run import LOCATION_NAME, serve_ui
+
+    # The daemon starts the landing sensor: give it an empty landing folder so it launches nothing here.
+    monkeypatch.setenv("KONTINGENT_LANDING_DIR", str(tmp_path / "empty-landing"))
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    procs = serve_ui(port=port)
+    try:
+        deadline = time.monotonic() + 180
+        entry = None
+        while time.monotonic() < deadline:
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/graphql",
+                data=json.dumps({"query": LOCATION_QUERY}).encode(),
+                headers={"Content-Type": "application/json"},
+            )
+            with urllib.request.urlopen(request, timeout=30) as response:
+                workspace = json.load(response)["data"]["workspaceOrError"]
+            entry = next(e for e in workspace["locationEntries"] if e["name"] == LOCATION_NAME)
+            if entry["loadStatus"] == "LOADED" and entry["locationOrLoadError"]:
+                break
+            time.sleep(2)
+        location = entry["locationOrLoadError"]
+        assert location["__typename"] == "RepositoryLocation", location.get("message")
+        repository = location["repositories"][0]
+        assert {"demo_job", "nightly_job"} <= {j["name"] for j in repository["jobs"]}
+        assert {s["name"] for s in repository["sensors"]} == {"landing_sensor"}
+        assert {s["name"] for s in repository["schedules"]} == {"nightly_schedule"}
+        assert all(p.poll() is None for p in procs), "the webserver or the daemon stopped"
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            p.wait(timeout=30)
