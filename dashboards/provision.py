@@ -31,7 +31,7 @@ def provision(bundle_dir: Path = BUNDLE_DIR) -> ProvisionResult:
     started = time.monotonic()
     if not (bundle_dir / "metadata.yaml").exists():
         raise superset.SupersetError(
-            f"{bundle_dir / 'metadata.yaml'} is missing: the dashboards bundle must be an unzipped Superset export."
+            f"Нет файла {bundle_dir / 'metadata.yaml'}: пакет дашбордов должен быть распакованным экспортом Superset."
         )
     login = ensure_login()
     result = superset.run_metadata_task(

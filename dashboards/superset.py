@@ -92,7 +92,7 @@ def _executable(name: str) -> Path:
     path = venv_dir() / "bin" / name
     if not path.exists():
         raise SupersetError(
-            f"Superset's environment has no {path}: run `make env` to create .venv-superset, then retry."
+            f"В окружении Superset нет {path}: выполните `make env`, чтобы создать .venv-superset, и повторите."
         )
     return path
 
@@ -117,7 +117,7 @@ def run_metadata_task(args: list[str], extra_env: dict[str, str] | None = None) 
         )
     if done.returncode != 0:
         tail = " | ".join(log.read_text(errors="replace").strip().splitlines()[-3:])
-        raise SupersetError(f"Superset could not run '{args[0]}' ({tail}); full log: {log}.")
+        raise SupersetError(f"Superset не смог выполнить «{args[0]}» ({tail}); полный журнал: {log}.")
     lines = done.stdout.strip().splitlines()
     return json.loads(lines[-1]) if lines else {}
 
@@ -166,7 +166,7 @@ def start(wait_seconds: float = 180.0) -> int:
     if pid is None:
         if not _port_is_free(port()):
             raise SupersetError(
-                f"Port {port()} is already taken by another program: stop it, or set SUPERSET_PORT to a free port."
+                f"Порт {port()} уже занят другой программой: остановите её или задайте свободный порт в SUPERSET_PORT."
             )
         log = superset_state_dir() / "gunicorn.log"
         with log.open("ab") as out:
@@ -210,11 +210,11 @@ def wait_healthy(wait_seconds: float = 180.0) -> None:
             tail = (
                 " | ".join(log.read_text(errors="replace").strip().splitlines()[-3:]) if log.exists() else ""
             )
-            raise SupersetError(f"Superset stopped during start ({tail}); full log: {log}.")
+            raise SupersetError(f"Superset остановился во время запуска ({tail}); полный журнал: {log}.")
         time.sleep(1.0)
     raise SupersetError(
-        f"Superset did not answer on {base_url()}/health within {wait_seconds:.0f} s: "
-        f"see {superset_state_dir() / 'gunicorn.log'}."
+        f"Superset не ответил на {base_url()}/health за {wait_seconds:.0f} с: "
+        f"смотрите журнал {superset_state_dir() / 'gunicorn.log'}."
     )
 
 
@@ -283,12 +283,13 @@ class SupersetProcess:
         return code
 
 
-def serve() -> SupersetProcess:
+def serve(bootstrap_first: bool = True) -> SupersetProcess:
     """Bootstrap (idempotent) and start Superset unless ours already answers; return its process handle.
 
-    The URL is ``base_url()``; the admin's login is ``admin_credentials()``.
+    The URL is ``base_url()``; the admin's login is ``admin_credentials()``. ``provision()`` bootstraps too, so
+    right after it ``bootstrap_first=False`` saves one app start.
     """
-    if running_pid() is None or not is_healthy():
+    if bootstrap_first and (running_pid() is None or not is_healthy()):
         bootstrap()
     pid = start()
     return SupersetProcess(pid, _started.get(pid))

@@ -31,8 +31,8 @@ class SupersetApi:
         )
         if response.status_code != 200:
             raise superset.SupersetError(
-                f"Superset at {self.base_url} refused the login ({response.status_code}): "
-                "check SUPERSET_ADMIN_PASSWORD or the secret file under the state directory."
+                f"Superset на {self.base_url} отклонил вход (код {response.status_code}): "
+                "проверьте SUPERSET_ADMIN_PASSWORD или файл секрета в каталоге состояния."
             )
         self.session.headers["Authorization"] = f"Bearer {response.json()['access_token']}"
         csrf = self.session.get(f"{self.base_url}/api/v1/security/csrf_token/", timeout=30)
@@ -63,7 +63,7 @@ class SupersetApi:
         response = self.post("/api/v1/chart/data", query_context)
         if response.status_code != 200:
             raise superset.SupersetError(
-                f"/api/v1/chart/data answered {response.status_code}: {response.text[:500]}"
+                f"/api/v1/chart/data ответил кодом {response.status_code}: {response.text[:500]}"
             )
         return response.json()["result"]
 
