@@ -1,0 +1,61 @@
+"""Identity resolution: one person key per real person across all schools and sources."""
+
+from __future__ import annotations
+
+import psycopg
+
+from tests.dbt.identity_scoring import PREDICTIONS, load_truth, score
+
+PRECISION_TARGET = 0.999
+RECALL_TARGET = 0.99
+
+
+def test_record_links_meet_precision_and_recall_targets(built_region):
+    with psycopg.connect(built_region.url) as conn:
+        load_truth(conn, built_region.ground_truth / "record_links.csv")
+        token_records = score(conn, PREDICTIONS["token_records"])
+        all_records = score(conn, PREDICTIONS["all_records"])
+    print("\n[identity, tiny] " + token_records.line("records with person tokens"))
+    print("[identity, tiny] " + all_records.line("all person records (incl. marks and absences)"))
+    assert token_records.records_scored > 0.9 * token_records.records_in_truth * 0.5
+    assert token_records.precision >= PRECISION_TARGET
+    assert token_records.recall >= RECALL_TARGET
+    assert all_records.precision >= PRECISION_TARGET
+    assert all_records.recall >= RECALL_TARGET
+
+
+def test_one_token_two_people_is_held_back_not_merged(built_region):
+    merged_snils = built_region.query(
+        """
+        select links.person_key
+        from intermediate.int_person_links as links
+        inner join intermediate.int_person_records_unioned as records using (record_key)
+        where records.snils_token is not null
+        group by links.person_key
+        having count(distinct records.snils_token) > 1
+        """
+    )
+    assert merged_snils == [], "a person key joins two different valid СНИЛС"
+
+
+def test_every_link_names_the_rule_that_made_it(built_region):
+    rules = dict(
+        built_region.query(
+            "select match_rule, count(*) from intermediate.int_person_links group by match_rule"
+        )
+    )
+    print(f"\n[identity, tiny] links by rule: {rules}")
+    assert None not in rules
+    assert rules.get("snils", 0) > 0
+    assert set(rules) <= {
+        "snils",
+        "local_id",
+        "name_dob",
+        "name_dob_swapped",
+        "fuzzy_name_dob",
+        "fuzzy_name_dob_swapped",
+        "fuzzy_first_last_dob",
+        "identical_tokens",
+        "unmatched",
+        "held_back",
+    }
