@@ -11,6 +11,7 @@ Environment
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -124,7 +125,47 @@ def run_metadata_task(args: list[str], extra_env: dict[str, str] | None = None) 
 
 def bootstrap() -> str:
     """Upgrade the metadata database, sync permissions, ensure the admin; return what happened to the admin."""
-    return run_metadata_task(["bootstrap"]).get("admin", "unknown")
+    action = run_metadata_task(["bootstrap"]).get("admin", "unknown")
+    record_state(bootstrap=bootstrap_record())
+    return action
+
+
+def state_file() -> Path:
+    """What the last successful bootstrap and provisioning left behind (hashes only, no secrets)."""
+    return superset_state_dir() / "provisioned.json"
+
+
+def read_state() -> dict:
+    try:
+        return json.loads(state_file().read_text())
+    except (FileNotFoundError, ValueError):
+        return {}
+
+
+def record_state(**entries) -> None:
+    state_file().write_text(json.dumps(read_state() | entries, indent=1, sort_keys=True))
+
+
+def superset_version() -> str:
+    found = sorted((venv_dir() / "lib").glob("python*/site-packages/apache_superset-*.dist-info"))
+    return found[-1].name if found else "unknown"
+
+
+def bootstrap_record() -> dict[str, str | None]:
+    from dashboards import metadata_db
+
+    return {
+        "alembic": metadata_db.alembic_revision(),
+        "admin": hashlib.sha256(admin_login().password.encode()).hexdigest(),
+        "superset": superset_version(),
+        "metadata": hashlib.sha256(metadata_db.metadata_uri().encode()).hexdigest(),
+    }
+
+
+def needs_bootstrap() -> bool:
+    """True unless the metadata database is exactly as the last bootstrap left it (same revision, admin, version)."""
+    recorded = read_state().get("bootstrap")
+    return not recorded or recorded.get("alembic") is None or recorded != bootstrap_record()
 
 
 def _pid_file() -> Path:
@@ -289,7 +330,7 @@ def serve(bootstrap_first: bool = True) -> SupersetProcess:
     The URL is ``base_url()``; the admin's login is ``admin_credentials()``. ``provision()`` bootstraps too, so
     right after it ``bootstrap_first=False`` saves one app start.
     """
-    if bootstrap_first and (running_pid() is None or not is_healthy()):
+    if bootstrap_first and needs_bootstrap():
         bootstrap()
     pid = start()
     return SupersetProcess(pid, _started.get(pid))

@@ -5,7 +5,8 @@ command costs a full app start, so one process does everything and prints one JS
 
     bootstrap          db upgrade + init + the demo admin (name/password from KONTINGENT_SUPERSET_ADMIN*)
     provision BUNDLE   bootstrap, then import the unzipped bundle with overwrite, the warehouse URI and
-                       password from KONTINGENT_SUPERSET_WAREHOUSE_URI / _PASSWORD; skipped when nothing changed
+                       password from KONTINGENT_SUPERSET_WAREHOUSE_URI / _PASSWORD (``dashboards.provision``
+                       decides beforehand whether anything needs doing at all)
 
 Also lets anonymous visitors fetch the Russian language pack so that the login page is Russian too:
 Superset guards ``/superset/language_pack/<lang>/`` with a permission only logged-in users have by default.
@@ -13,7 +14,6 @@ Superset guards ``/superset/language_pack/<lang>/`` with a permission only logge
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
@@ -79,68 +79,7 @@ def read_bundle(bundle_dir: Path, warehouse_uri: str) -> dict[str, str]:
     return contents
 
 
-def bundle_uuids(contents: dict[str, str]) -> dict[str, list[str]]:
-    import yaml
-
-    kinds: dict[str, list[str]] = {"databases": [], "datasets": [], "charts": [], "dashboards": []}
-    for key, text in contents.items():
-        kind = key.split("/", 1)[0]
-        if kind in kinds:
-            kinds[kind].append(str(yaml.safe_load(text)["uuid"]))
-    return kinds
-
-
-def fingerprint(uuids: dict[str, list[str]]) -> dict[str, Any]:
-    """What a user could notice of the provisioned objects: ids, names, queries, layout (not timestamps)."""
-    from superset.connectors.sqla.models import SqlaTable
-    from superset.extensions import db
-    from superset.models.core import Database
-    from superset.models.dashboard import Dashboard
-    from superset.models.slice import Slice
-
-    def by_uuid(model, kind):
-        rows = db.session.query(model).filter(model.uuid.in_(uuids[kind])).all()
-        return sorted(rows, key=lambda row: str(row.uuid))
-
-    return {
-        "databases": [
-            [d.id, str(d.uuid), d.database_name, d.sqlalchemy_uri, d.extra, d.allow_dml, d.expose_in_sqllab]
-            for d in by_uuid(Database, "databases")
-        ],
-        "datasets": [
-            [
-                t.id,
-                str(t.uuid),
-                t.table_name,
-                t.schema,
-                t.database_id,
-                t.description,
-                sorted([c.id, c.column_name, c.verbose_name, c.type, c.groupby] for c in t.columns),
-                sorted([m.id, m.metric_name, m.verbose_name, m.expression, m.d3format] for m in t.metrics),
-            ]
-            for t in by_uuid(SqlaTable, "datasets")
-        ],
-        "charts": [
-            [s.id, str(s.uuid), s.slice_name, s.viz_type, s.datasource_id, s.params, s.query_context]
-            for s in by_uuid(Slice, "charts")
-        ],
-        "dashboards": [
-            [
-                d.id,
-                str(d.uuid),
-                d.dashboard_title,
-                d.slug,
-                d.published,
-                d.position_json,
-                d.json_metadata,
-                sorted(s.id for s in d.slices),
-            ]
-            for d in by_uuid(Dashboard, "dashboards")
-        ],
-    }
-
-
-def scope_native_filters(uuids: dict[str, list[str]]) -> None:
+def scope_native_filters(dashboard_uuids: list[str]) -> None:
     """Fill each native filter's ``chartsInScope`` from its ``scope.excluded``.
 
     The importer remaps chart ids inside ``scope.excluded`` but not ``chartsInScope``, and the front end applies
@@ -149,7 +88,7 @@ def scope_native_filters(uuids: dict[str, list[str]]) -> None:
     from superset.extensions import db
     from superset.models.dashboard import Dashboard
 
-    for dashboard in db.session.query(Dashboard).filter(Dashboard.uuid.in_(uuids["dashboards"])):
+    for dashboard in db.session.query(Dashboard).filter(Dashboard.uuid.in_(dashboard_uuids)):
         metadata = json.loads(dashboard.json_metadata or "{}")
         chart_ids = sorted(s.id for s in dashboard.slices)
         for native_filter in metadata.get("native_filter_configuration", []):
@@ -161,45 +100,47 @@ def scope_native_filters(uuids: dict[str, list[str]]) -> None:
 
 def provision(app, bundle_dir: Path) -> dict[str, Any]:
     from superset import security_manager
-    from superset.commands.dashboard.importers.dispatcher import ImportDashboardsCommand
     from superset.utils.core import override_user
 
     admin_action = bootstrap(app)
     uri = os.environ["KONTINGENT_SUPERSET_WAREHOUSE_URI"]
     password = os.environ.get("KONTINGENT_SUPERSET_WAREHOUSE_PASSWORD", "")
     contents = read_bundle(bundle_dir, uri)
-    uuids = bundle_uuids(contents)
     passwords = {key: password for key in contents if key.startswith(DATABASE_FILE_PREFIX)}
-
-    state_file = Path(os.environ["KONTINGENT_SUPERSET_PROVISION_STATE"])
-    bundle_hash = hashlib.sha256(
-        json.dumps([contents, hashlib.sha256(password.encode()).hexdigest()], sort_keys=True).encode()
-    ).hexdigest()
-    before = fingerprint(uuids)
-    before_hash = hashlib.sha256(json.dumps(before, sort_keys=True, default=str).encode()).hexdigest()
-    previous = json.loads(state_file.read_text()) if state_file.exists() else {}
-    if previous.get("bundle") == bundle_hash and previous.get("objects") == before_hash:
-        return {"admin": admin_action, "changed": False, "imported": False, "counts": _counts(before)}
-
     admin = security_manager.find_user(username=os.environ["KONTINGENT_SUPERSET_ADMIN"])
     with override_user(admin):
-        ImportDashboardsCommand(contents, passwords=passwords, overwrite=True).run()
-    scope_native_filters(uuids)
-
-    after = fingerprint(uuids)
-    after_hash = hashlib.sha256(json.dumps(after, sort_keys=True, default=str).encode()).hexdigest()
-    state_file.write_text(json.dumps({"bundle": bundle_hash, "objects": after_hash}))
-    return {
-        "admin": admin_action,
-        "changed": after_hash != before_hash,
-        "imported": True,
-        "counts": _counts(after),
-        "dashboards": [row[0] for row in after["dashboards"]],
-    }
+        # Each importer overwrites only its own kind (a dashboard import keeps existing charts, datasets and
+        # connections as they are), so import kind by kind, parents first.
+        for command, kinds in _importers():
+            subset = {key: text for key, text in contents.items() if key.split("/", 1)[0] in kinds}
+            subset["metadata.yaml"] = _metadata_of_type(
+                contents["metadata.yaml"], command.dao.model_cls.__name__
+            )
+            command(subset, passwords=passwords, overwrite=True).run()
+    scope_native_filters(json.loads(os.environ["KONTINGENT_SUPERSET_BUNDLE_DASHBOARDS"]))
+    return {"admin": admin_action, "imported": True}
 
 
-def _counts(print_: dict[str, Any]) -> dict[str, int]:
-    return {kind: len(rows) for kind, rows in print_.items()}
+def _importers() -> list[tuple[Any, tuple[str, ...]]]:
+    from superset.commands.chart.importers.v1 import ImportChartsCommand
+    from superset.commands.dashboard.importers.v1 import ImportDashboardsCommand
+    from superset.commands.database.importers.v1 import ImportDatabasesCommand
+    from superset.commands.dataset.importers.v1 import ImportDatasetsCommand
+
+    return [
+        (ImportDatabasesCommand, ("databases",)),
+        (ImportDatasetsCommand, ("databases", "datasets")),
+        (ImportChartsCommand, ("databases", "datasets", "charts")),
+        (ImportDashboardsCommand, ("databases", "datasets", "charts", "dashboards")),
+    ]
+
+
+def _metadata_of_type(text: str, model: str) -> str:
+    import yaml
+
+    metadata = yaml.safe_load(text)
+    metadata["type"] = model
+    return yaml.safe_dump(metadata)
 
 
 def main(argv: list[str]) -> int:

@@ -40,14 +40,23 @@ def _snapshot(api) -> dict:
     }
 
 
-def test_provisioning_twice_changes_nothing(api):
+def test_provisioning_twice_changes_nothing_even_when_the_import_runs_again(api):
+    from dashboards import superset
     from dashboards.provision import provision
 
     before = _snapshot(api)
-    result = provision()
-    assert result.changed is False and result.imported is False
+    again = provision()
+    assert (again.changed, again.imported) == (False, False), "a second run with nothing new must not import"
     assert _snapshot(api) == before
-    print(f"\n[dashboards] second provisioning: {result.seconds:.1f} s")
+
+    # Forget what the last run recorded: the import itself runs again and must leave everything as it was.
+    superset.record_state(inputs=None)
+    forced = provision()
+    assert (forced.changed, forced.imported) == (False, True)
+    assert _snapshot(api) == before
+    print(
+        f"\n[dashboards] second provisioning: {again.seconds:.1f} s; forced re-import: {forced.seconds:.1f} s"
+    )
 
 
 def test_superset_reads_the_warehouse_as_a_read_only_analyst(superset_server, warehouse):
