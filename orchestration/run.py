@@ -25,6 +25,7 @@ from pipelines import settings
 from pipelines.errors import KontingentError
 
 LOCATION_NAME = "kontingent"
+DBT_KEEP = ("Done. PASS", "ERROR", "FAIL ", "WARN ", "Finished running")
 DEFINITIONS_MODULE = "orchestration.definitions"
 
 
@@ -68,8 +69,11 @@ def _progress_logger():
             event = meta.get("dagster_event")
             step = meta.get("step_key")
             if event is None:
-                if record.levelno >= logging.INFO and step:
-                    print(f"    {step}: {meta.get('orig_message', record.getMessage())}", flush=True)
+                message = str(meta.get("orig_message", record.getMessage()))
+                # dbt logs every node; keep its summary and problems, and every line of our own assets.
+                noisy = step and step.startswith("dbt_") and not any(m in message for m in DBT_KEEP)
+                if record.levelno >= logging.INFO and step and not noisy:
+                    print(f"    {step}: {message.strip()[:400]}", flush=True)
                 return
             kind = event.event_type_value
             if kind == "STEP_START":

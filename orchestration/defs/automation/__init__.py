@@ -1,6 +1,8 @@
 """Jobs, the nightly schedule and the landing-folder sensor."""
 
-from dagster import DefaultScheduleStatus, Definitions, ScheduleDefinition
+import datetime as dt
+
+from dagster import DefaultScheduleStatus, Definitions, RunRequest, ScheduleDefinition, schedule
 
 from orchestration.defs.automation.jobs import demo_job, nightly_job, school_year_job
 from orchestration.defs.automation.sensors import landing_sensor
@@ -16,6 +18,28 @@ nightly_schedule = ScheduleDefinition(
 )
 
 
+def current_school_year_key(today: dt.date) -> str:
+    from orchestration.defs.warehouse.assets import school_year_key
+
+    return school_year_key(today.year if today.month >= 9 else today.year - 1)
+
+
+@schedule(
+    name="school_year_schedule",
+    job=school_year_job,
+    cron_schedule="0 4 * * *",
+    execution_timezone="Asia/Irkutsk",
+    default_status=DefaultScheduleStatus.RUNNING,
+    description="Каждую ночь после основного запуска: модели по учебным годам, только текущий год.",
+)
+def school_year_schedule(context):
+    key = current_school_year_key(context.scheduled_execution_time.date())
+    return RunRequest(run_key=f"{key}-{context.scheduled_execution_time:%Y%m%d}", partition_key=key)
+
+
 def build_defs(with_yearly: bool) -> Definitions:
+    """Models tagged ``school_year`` leave the nightly job and are rebuilt per school year (their own job and
+    schedule; backfills of one partition rebuild one year)."""
     jobs = [nightly_job, demo_job, *([school_year_job] if with_yearly else [])]
-    return Definitions(jobs=jobs, schedules=[nightly_schedule], sensors=[landing_sensor])
+    schedules = [nightly_schedule, *([school_year_schedule] if with_yearly else [])]
+    return Definitions(jobs=jobs, schedules=schedules, sensors=[landing_sensor])

@@ -3,6 +3,7 @@ exchange contract) and the mart suites. One op per layer shares one GE context (
 Empty until ``expectations.checkpoints`` exists."""
 
 import importlib.util
+import os
 
 from dagster import (
     AssetCheckResult,
@@ -40,6 +41,7 @@ def _build_layer_check(name: str, keys: list[AssetKey], description: str):
         from expectations.checkpoints import validate
         from expectations.context import get_context
 
+        os.environ["TQDM_DISABLE"] = "1"  # GE draws a progress bar per table; the run log is enough
         gx_context = get_context()
         for key in keys:
             check_key = next(iter(k for k in context.selected_asset_check_keys if k.asset_key == key), None)
