@@ -12,6 +12,7 @@ import typer
 from kontingent import (
     dashboards_commands,
     demo_commands,
+    generate_commands,
     ingest_commands,
     transform_commands,
     warehouse_commands,
@@ -28,6 +29,7 @@ ingest_commands.register(app)
 demo_commands.register(app)
 transform_commands.register(app)
 dashboards_commands.register(app)
+generate_commands.register(app)
 
 
 def main() -> None:

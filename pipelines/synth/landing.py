@@ -1,0 +1,510 @@
+"""Writes landing files exactly as senders deliver them, plants faults, and records the ground truth of every row.
+
+A table arrives here as canonical columns (codes as canonical values, dates as datetime64, numbers as ints) plus,
+for each person role, the true person id of every row. The writer formats it by the contract (headers, code
+lists, date format, encoding), plants row- and file-level faults at the configured rates and appends
+``record_links.csv`` and ``faults.csv``.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from pipelines.synth import contract
+from pipelines.synth.identifiers import corrupt_snils_checksum, valid_other_snils
+from pipelines.synth.names import cp1251_safe, name_variant
+
+ROW_FAULTS = (
+    "missing_required",
+    "bad_type",
+    "unknown_code",
+    "impossible_date",
+    "out_of_range",
+    "duplicate_row",
+)
+IDENTITY_FAULTS = ("name_variant", "swapped_day_month", "snils_missing", "snils_mistyped", "snils_checksum")
+FILE_FAULTS = (
+    "wrong_encoding",
+    "encoding_detected",
+    "truncated_file",
+    "missing_columns",
+    "duplicate_file",
+    "resubmission",
+    "late_submission",
+    "missing_submission",
+)
+EXT = {"csv": "csv", "jsonl": "jsonl", "xlsx": "xlsx"}
+FIXED_ZIP_TIME = (2020, 1, 1, 0, 0, 0)
+
+
+def default_rates() -> dict[str, float]:
+    return {k: float(v["rate"]) for k, v in contract.faults().items() if v.get("rate") is not None}
+
+
+@dataclass
+class Table:
+    cols: dict[str, np.ndarray]  # canonical name -> values
+    persons: dict[str, np.ndarray]  # role -> person id per row
+
+    def __len__(self) -> int:
+        for v in self.cols.values():
+            return len(v)
+        return 0
+
+
+def _fmt_dates(values: np.ndarray, fmt: str) -> np.ndarray:
+    arr = np.asarray(values)
+    if arr.dtype == object:
+        arr = pd.to_datetime(pd.Series(arr), errors="coerce").to_numpy().astype("datetime64[D]")
+    arr = arr.astype("datetime64[D]")
+    iso = np.datetime_as_string(arr).astype(object)
+    nat = np.isnat(arr)
+    if fmt == "iso" or fmt == "%Y-%m-%d":
+        out = iso.copy()
+    elif fmt == "%d.%m.%Y":
+        s = pd.Series(iso, dtype=object).str
+        out = (s.slice(8, 10) + "." + s.slice(5, 7) + "." + s.slice(0, 4)).to_numpy(dtype=object)
+    else:
+        out = np.array(
+            [dt.date.fromisoformat(x).strftime(fmt) if x != "NaT" else "" for x in iso], dtype=object
+        )
+    out = np.array(out, dtype=object)
+    out[nat] = ""
+    return out
+
+
+def format_column(f: contract.Field, values, date_format: str) -> np.ndarray:
+    v = np.asarray(values)
+    n = len(v)
+    if f.type == "date":
+        return _fmt_dates(v, date_format)
+    if f.type in ("code", "bool") and f.codes:
+        inv = {}
+        for k, c in f.codes.items():
+            inv.setdefault(str(c), str(k))
+        s = pd.Series(v, dtype=object)
+        out = s.map(
+            lambda x: "" if x is None or (isinstance(x, float) and np.isnan(x)) or x == "" else inv[str(x)]
+        )
+        return out.to_numpy(dtype=object)
+    if v.dtype.kind in "iu":
+        return v.astype(str).astype(object)
+    if v.dtype.kind == "f":
+        out = np.where(np.isnan(v), "", np.char.mod("%g", np.nan_to_num(v))).astype(object)
+        return out
+    if v.dtype.kind == "b":
+        return np.where(v, "1", "0").astype(object)
+    out = (
+        np.array(["" if x is None else str(x) for x in v.tolist()], dtype=object)
+        if n
+        else np.array([], dtype=object)
+    )
+    return out
+
+
+def _swap_day_month(s: str, date_format: str) -> str | None:
+    try:
+        d = dt.date.fromisoformat(s) if date_format == "iso" else dt.datetime.strptime(s, date_format).date()
+        if d.day > 12 or d.day == d.month:
+            return None
+        nd = dt.date(d.year, d.day, d.month)
+    except ValueError:
+        return None
+    return nd.isoformat() if date_format == "iso" else nd.strftime(date_format)
+
+
+@dataclass
+class Landing:
+    out: Path
+    seed: int
+    rates: dict[str, float]
+    as_of: dt.date
+    faults_enabled: bool = True
+    counts: dict[str, int] = field(default_factory=dict)
+    fault_counts: dict[str, int] = field(default_factory=dict)
+    eligible: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.landing = self.out / "landing"
+        self.truth = self.out / "ground_truth"
+        self.landing.mkdir(parents=True, exist_ok=True)
+        self.truth.mkdir(parents=True, exist_ok=True)
+        self._links = open(self.truth / "record_links.csv", "w", encoding="utf-8", newline="")
+        self._links.write("file,row,person_id,role\n")
+        self._faults = open(self.truth / "faults.csv", "w", encoding="utf-8", newline="")
+        self._faults_w = csv.writer(self._faults, lineterminator="\n")
+        self._faults_w.writerow(["fault", "file", "row", "field", "rule", "action"])
+        self._fdef = contract.faults()
+        self.files: list[dict] = []
+
+    def close(self):
+        self._links.close()
+        self._faults.close()
+
+    # ---- faults bookkeeping
+    def _fault(self, fault: str, file: str, row: int | str = "", fld: str = ""):
+        d = self._fdef[fault]
+        self._faults_w.writerow([fault, file, row, fld, d["rule"] or "", d["action"]])
+        self.fault_counts[fault] = self.fault_counts.get(fault, 0) + 1
+
+    def _rng(self, *key) -> np.random.Generator:
+        import zlib
+
+        return np.random.default_rng([self.seed, zlib.crc32("|".join(map(str, key)).encode())])
+
+    def sent_at(self, source: str, sender: str, period: str, entity: str, due: dt.date) -> dt.datetime:
+        """When the sender sent the file: a few days after the period, sometimes late (deterministic per file)."""
+        r = self._rng("sent", source, sender, period, entity)
+        late = self.faults_enabled and r.random() < self.rates.get("late_submission", 0)
+        days = int(r.integers(6, 40)) if late else int(r.integers(0, 4))
+        secs = int(r.integers(8 * 3600, 19 * 3600))
+        return dt.datetime.combine(due + dt.timedelta(days=days), dt.time()) + dt.timedelta(seconds=secs)
+
+    # ---- the main entry
+    def write(
+        self,
+        source: str,
+        sender: str,
+        period: str,
+        entity: str,
+        due: dt.date,
+        table: Table,
+        allow_faults: bool = True,
+        sent_at: dt.datetime | None = None,
+    ) -> str | None:
+        src = contract.source(source)
+        ent = src.entities[entity]
+        r = self._rng("file", source, sender, period, entity)
+        faults_on = self.faults_enabled and allow_faults
+        sent = sent_at or self.sent_at(source, sender, period, entity, due)
+        rel_dir = f"{source}/{sender}/{period}"
+        if faults_on and r.random() < self.rates.get("missing_submission", 0) and sent_at is None:
+            self._fault("missing_submission", f"{rel_dir}/{entity}")
+            return None
+        if sent.date() > self.as_of:
+            return None  # not sent yet
+        rows, links, row_faults = self._format(src, ent, table, r, faults_on)
+        file_faults: list[str] = []
+        # an earlier, incomplete version that a corrected resubmission supersedes
+        if faults_on and len(rows) > 3 and r.random() < self.rates.get("resubmission", 0):
+            keep = r.random(len(rows)) > 0.05
+            keep[0] = True
+            earlier_rows = [row for row, k in zip(rows, keep, strict=True) if k]
+            earlier_links = {role: ids[keep] for role, ids in links.items()}
+            early_sent = sent - dt.timedelta(days=int(r.integers(1, 6)), seconds=int(r.integers(0, 3600)))
+            rel = self._emit(src, ent, rel_dir, entity, early_sent, earlier_rows, earlier_links, [], [], r)
+            self._fault("resubmission", rel)
+        if faults_on and r.random() < self.rates.get("missing_columns", 0):
+            file_faults.append("missing_columns")
+        enc_roll = r.random()
+        if faults_on and src.format != "xlsx":
+            if enc_roll < self.rates.get("wrong_encoding", 0):
+                file_faults.append("wrong_encoding")
+            elif enc_roll < self.rates.get("wrong_encoding", 0) + self.rates.get("encoding_detected", 0):
+                file_faults.append("encoding_detected")
+            if len(rows) > 1 and r.random() < self.rates.get("truncated_file", 0):
+                file_faults.append("truncated_file")
+        rel = self._emit(src, ent, rel_dir, entity, sent, rows, links, row_faults, file_faults, r)
+        if faults_on and r.random() < self.rates.get("duplicate_file", 0):
+            data = (self.landing / rel).read_bytes()
+            dup_sent = sent + dt.timedelta(hours=int(r.integers(1, 72)))
+            if dup_sent.date() <= self.as_of:
+                rel2 = f"{rel_dir}/{entity}__{dup_sent:%Y%m%dT%H%M%S}.{EXT[src.format]}"
+                (self.landing / rel2).write_bytes(data)
+                self._links_for(rel2, links)
+                self._fault("duplicate_file", rel2)
+                self.counts[f"{source}__{entity}"] = self.counts.get(f"{source}__{entity}", 0) + len(rows)
+        if sent.date() > due + dt.timedelta(days=5):
+            self._fault("late_submission", rel)
+        return rel
+
+    # ---- formatting with row-level faults
+    def _format(
+        self,
+        src: contract.Source,
+        ent: contract.Entity,
+        table: Table,
+        r: np.random.Generator,
+        faults_on: bool,
+    ):
+        n = len(table)
+        cols = []
+        for f in ent.fields:
+            v = table.cols.get(f.name)
+            cols.append(
+                format_column(f, v, src.date_format) if v is not None else np.full(n, "", dtype=object)
+            )
+        if src.encoding == "cp1251":
+            for i, f in enumerate(ent.fields):
+                if f.type == "string":
+                    cols[i] = np.array([cp1251_safe(x) for x in cols[i].tolist()], dtype=object)
+        mat = np.empty((n, len(ent.fields)), dtype=object)
+        for i, c in enumerate(cols):
+            mat[:, i] = c
+        links = {role: np.asarray(ids, dtype=object) for role, ids in table.persons.items()}
+        row_faults: list[tuple[str, int, str]] = []  # (fault, row index 0-based after duplication, field)
+        if not faults_on or n == 0:
+            return [list(x) for x in mat], links, row_faults
+        idx = {f.name: i for i, f in enumerate(ent.fields)}
+        # identity faults, per person role in the row
+        for role, prefix in ent.persons:
+            fl, ff, fm = (
+                idx.get(prefix + "last_name"),
+                idx.get(prefix + "first_name"),
+                idx.get(prefix + "middle_name"),
+            )
+            fb, fs = idx.get(prefix + "birth_date"), idx.get(prefix + "snils")
+            u = r.random(n)
+            acc = 0.0
+            for fault in IDENTITY_FAULTS:
+                rate = self.rates.get(fault, 0.0)
+                sel = np.where((u >= acc) & (u < acc + rate))[0]
+                acc += rate
+                for i in sel.tolist():
+                    if fault == "name_variant" and fl is not None and mat[i, fl]:
+                        a, b, c, which = name_variant(
+                            mat[i, fl], mat[i, ff], mat[i, fm] if fm is not None else "", r
+                        )
+                        mat[i, fl], mat[i, ff] = a, b
+                        if fm is not None:
+                            mat[i, fm] = c
+                        row_faults.append((fault, i, prefix + which))
+                    elif fault == "swapped_day_month" and fb is not None and mat[i, fb]:
+                        sw = _swap_day_month(mat[i, fb], src.date_format)
+                        if sw:
+                            mat[i, fb] = sw
+                            row_faults.append((fault, i, prefix + "birth_date"))
+                    elif fs is not None and mat[i, fs]:
+                        if fault == "snils_missing":
+                            mat[i, fs] = ""
+                        elif fault == "snils_mistyped":
+                            mat[i, fs] = valid_other_snils(mat[i, fs], r)
+                        elif fault == "snils_checksum":
+                            mat[i, fs] = corrupt_snils_checksum(mat[i, fs], r)
+                        row_faults.append((fault, i, prefix + "snils"))
+        # validation faults
+        req = [i for i, f in enumerate(ent.fields) if f.required]
+        ints = [i for i, f in enumerate(ent.fields) if f.type == "int"]
+        codes = [i for i, f in enumerate(ent.fields) if f.type == "code"]
+        dates = [i for i, f in enumerate(ent.fields) if f.type == "date"]
+        ranged = [i for i, f in enumerate(ent.fields) if f.type == "int" and f.max is not None]
+        u = r.random(n)
+        acc = 0.0
+        dup_rows = []
+        for fault in ROW_FAULTS:
+            rate = self.rates.get(fault, 0.0)
+            sel = np.where((u >= acc) & (u < acc + rate))[0]
+            acc += rate
+            for i in sel.tolist():
+                if fault == "duplicate_row":
+                    dup_rows.append(i)
+                    continue
+                pool = {
+                    "missing_required": req,
+                    "bad_type": ints,
+                    "unknown_code": codes,
+                    "impossible_date": dates,
+                    "out_of_range": ranged,
+                }[fault]
+                pool = [j for j in pool if mat[i, j] != ""]
+                if not pool:
+                    continue
+                j = pool[int(r.integers(0, len(pool)))]
+                f = ent.fields[j]
+                if fault == "missing_required":
+                    mat[i, j] = ""
+                elif fault == "bad_type":
+                    mat[i, j] = mat[i, j] + "а" if r.random() < 0.5 else "н/д"
+                elif fault == "unknown_code":
+                    mat[i, j] = "??" if r.random() < 0.3 else ("Х" if src.encoding == "cp1251" else "X9")
+                elif fault == "impossible_date":
+                    y = str(mat[i, j])
+                    year = y[:4] if src.date_format in ("iso", "%Y-%m-%d") else y[-4:]
+                    bad = r.choice(["02-31", "13-05", "04-31", "00-10"])
+                    mm, dd = bad.split("-")
+                    mat[i, j] = (
+                        f"{year}-{mm}-{dd}" if src.date_format in ("iso", "%Y-%m-%d") else f"{dd}.{mm}.{year}"
+                    )
+                elif fault == "out_of_range":
+                    mat[i, j] = str(
+                        int(f.max) + 1
+                        if r.random() < 0.7
+                        else int(f.min) - 1
+                        if f.min is not None
+                        else int(f.max) + 1
+                    )
+                row_faults.append((fault, i, f.name))
+        rows = [list(x) for x in mat]
+        if dup_rows:
+            # insert a copy after each chosen row; shift the recorded row numbers
+            dup_set = sorted(set(dup_rows))
+            new_rows, new_index = [], []
+            for i, row in enumerate(rows):
+                new_rows.append(row)
+                new_index.append(i)
+                if dup_set and i == dup_set[0]:
+                    new_rows.append(list(row))
+                    new_index.append(i)
+                    dup_set.pop(0)
+            pos = {}
+            for k, i in enumerate(new_index):
+                pos.setdefault(i, k)
+            row_faults = [(fa, pos[i], fl) for fa, i, fl in row_faults]
+            seen = set()
+            for k, i in enumerate(new_index):
+                if i in seen:
+                    row_faults.append(("duplicate_row", k, ""))
+                seen.add(i)
+            ni = np.array(new_index)
+            links = {role: ids[ni] for role, ids in links.items()}
+            rows = new_rows
+        return rows, links, row_faults
+
+    def _links_for(self, rel: str, links: dict[str, np.ndarray]):
+        parts = []
+        for role, ids in links.items():
+            n = len(ids)
+            ok = (
+                np.array([x is not None and x == x and x != "" for x in ids.tolist()], dtype=bool)
+                if n
+                else np.zeros(0, bool)
+            )
+            rows = np.arange(1, n + 1)[ok]
+            if len(rows):
+                parts.append(pd.DataFrame({"file": rel, "row": rows, "person_id": ids[ok], "role": role}))
+        if parts:
+            pd.concat(parts).sort_values(["row"], kind="stable").to_csv(
+                self._links, header=False, index=False, lineterminator="\n"
+            )
+
+    def _emit(self, src, ent, rel_dir, entity, sent, rows, links, row_faults, file_faults, r) -> str:
+        rel = f"{rel_dir}/{entity}__{sent:%Y%m%dT%H%M%S}.{EXT[src.format]}"
+        path = self.landing / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fields = list(ent.fields)
+        if "missing_columns" in file_faults:
+            cand = [i for i, f in enumerate(fields) if f.required and i > 0]
+            drop = cand[int(r.integers(0, len(cand)))] if cand else len(fields) - 1
+            fields = [f for i, f in enumerate(fields) if i != drop]
+            rows = [[v for i, v in enumerate(row) if i != drop] for row in rows]
+            self._fault("missing_columns", rel, "", ent.fields[drop].name)
+        if src.format == "csv":
+            data = self._csv(src, fields, rows)
+        elif src.format == "jsonl":
+            data = self._jsonl(src, fields, rows)
+        else:
+            data = self._xlsx(src, ent, fields, rows, rel_dir)
+        if src.format != "xlsx":
+            enc = src.encoding or "utf-8"
+            if "encoding_detected" in file_faults:
+                other = "utf-8" if enc == "cp1251" else "cp1251"
+                data_b = data.encode(other, errors="replace")
+                self._fault("encoding_detected", rel)
+            else:
+                data_b = data.encode(enc, errors="replace")
+            if "wrong_encoding" in file_faults:
+                lines = data.split("\n")
+                other = "utf-8" if enc == "cp1251" else "cp1251"
+                mixed = [
+                    ln.encode(other if k % 2 == 1 else enc, errors="replace") for k, ln in enumerate(lines)
+                ]
+                data_b = b"\n".join(mixed)
+                # make sure the mixing bites: at least one non-ASCII line in the other encoding
+                if not any(k % 2 == 1 and any(ord(ch) > 127 for ch in ln) for k, ln in enumerate(lines)):
+                    data_b += ("Примечание: выгрузка исправлена вручную\n").encode(other)
+                self._fault("wrong_encoding", rel)
+            if "truncated_file" in file_faults:
+                body = data_b.rstrip(b"\n").rstrip(b"\r")
+                last_nl = body.rfind(b"\n")
+                last = body[last_nl + 1 :]
+                cut = max(1, len(last) // 2)
+                data_b = body[: last_nl + 1] + last[:cut]
+                self._fault("truncated_file", rel, len(rows), "")
+            path.write_bytes(data_b)
+        else:
+            path.write_bytes(data)
+        self._links_for(rel, links)
+        for fault, i, fld in row_faults:
+            self._fault(fault, rel, i + 1, fld)
+        key = f"{src.name}__{entity}"
+        self.counts[key] = self.counts.get(key, 0) + len(rows)
+        self.files.append({"file": rel, "rows": len(rows)})
+        return rel
+
+    def _csv(self, src, fields, rows) -> str:
+        buf = io.StringIO()
+        w = csv.writer(
+            buf,
+            delimiter=src.delimiter,
+            lineterminator="\r\n" if src.encoding == "cp1251" else "\n",
+            quoting=csv.QUOTE_MINIMAL,
+        )
+        w.writerow([f.header for f in fields])
+        w.writerows(rows)
+        return buf.getvalue()
+
+    def _jsonl(self, src, fields, rows) -> str:
+        kinds = []
+        for f in fields:
+            if f.type == "int":
+                kinds.append("int")
+            elif f.type == "bool" and f.codes and set(map(str, f.codes)) == {"true", "false"}:
+                kinds.append("bool")
+            else:
+                kinds.append("str")
+        out = []
+        for row in rows:
+            d = {}
+            for f, k, v in zip(fields, kinds, row, strict=True):
+                if v == "":
+                    d[f.header] = None
+                elif k == "int" and v.lstrip("-").isdigit():
+                    d[f.header] = int(v)
+                elif k == "bool" and v in ("true", "false"):
+                    d[f.header] = v == "true"
+                else:
+                    d[f.header] = v
+            out.append(json.dumps(d, ensure_ascii=False))
+        return "\n".join(out) + "\n"
+
+    def _xlsx(self, src, ent, fields, rows, rel_dir) -> bytes:
+        from openpyxl import Workbook
+
+        wb = Workbook(write_only=True)
+        fixed = dt.datetime(2020, 1, 1)
+        wb.properties.created = fixed
+        wb.properties.modified = fixed
+        wb.properties.creator = "Microsoft Office User"
+        ws = wb.create_sheet(ent.sheet or "Лист1")
+        header_row = ent.header_row or 1
+        title = f"{src.title_ru}: {ent.name} ({rel_dir.split('/', 1)[1]})"
+        for k in range(1, header_row):
+            ws.append([title] if k == 1 else [])
+        ws.append([f.header for f in fields])
+        for row in rows:
+            ws.append(
+                [
+                    int(v) if f.type == "int" and v.lstrip("-").isdigit() else (v if v != "" else None)
+                    for f, v in zip(fields, row, strict=True)
+                ]
+            )
+        buf = io.BytesIO()
+        wb.save(buf)
+        # openpyxl stamps the zip entries with the current time: rewrite them for byte-identical output
+        src_zip = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+            for info in src_zip.infolist():
+                zi = zipfile.ZipInfo(info.filename, date_time=FIXED_ZIP_TIME)
+                zi.compress_type = zipfile.ZIP_DEFLATED
+                z.writestr(zi, src_zip.read(info.filename))
+        return out.getvalue()
