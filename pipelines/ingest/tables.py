@@ -99,7 +99,24 @@ META_COLUMNS = (
 )
 
 
+_OPS_TABLES = (
+    "ops.submissions",
+    "ops.quarantine",
+    "ops.warnings",
+    "ops.anonymous_headcounts",
+    "vault.quarantine_values",
+)
+
+
+def _exists(conn: psycopg.Connection, name: str) -> bool:
+    return conn.execute("select to_regclass(%s) is not null", (name,)).fetchone()[0]
+
+
 def ensure_ops(conn: psycopg.Connection) -> None:
+    # DDL even with IF NOT EXISTS takes strong locks; skip it when everything is there, so a second
+    # ingest process never queues behind (or deadlocks with) a running load.
+    if all(_exists(conn, t) for t in _OPS_TABLES):
+        return
     conn.execute(OPS_DDL)
 
 
@@ -107,18 +124,30 @@ def ensure_raw_table(conn: psycopg.Connection, source: Source, entity: str, chec
     """Create ``raw.<source>__<entity>`` or add the columns a newer contract version brings."""
     table = sql.Identifier("raw", source.table(entity))
     cols = [(c.name, c.sql_type) for c in checker.columns] + list(META_COLUMNS)
+    present = {
+        r[0]
+        for r in conn.execute(
+            "select column_name from information_schema.columns where table_schema = 'raw' and table_name = %s",
+            (source.table(entity),),
+        )
+    }
+    if present and all(n in present for n, _ in cols):
+        return  # nothing to do: take no lock
+    if present:
+        for name, sql_type in cols:
+            if name not in present:
+                conn.execute(
+                    sql.SQL("alter table {} add column {} {}").format(
+                        table, sql.Identifier(name), sql.SQL(sql_type.replace(" not null", ""))
+                    )
+                )
+        return
     conn.execute(
         sql.SQL("create table if not exists {} ({})").format(
             table,
             sql.SQL(", ").join(sql.SQL("{} {}").format(sql.Identifier(n), sql.SQL(t)) for n, t in cols),
         )
     )
-    for name, sql_type in cols:
-        conn.execute(
-            sql.SQL("alter table {} add column if not exists {} {}").format(
-                table, sql.Identifier(name), sql.SQL(sql_type.replace(" not null", ""))
-            )
-        )
     # Rows of one submission are appended together: a BRIN index finds them at almost no cost to COPY.
     conn.execute(
         sql.SQL("create index if not exists {} on {} using brin (_submission_id)").format(

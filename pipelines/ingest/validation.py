@@ -327,6 +327,17 @@ class RowChecker:
             entity.fields.index(consent) if consent is not None and consent.type == "bool" else None
         )
         self.columns = self._columns()
+        self._specs = [
+            (f, conv, f.header, f.required, f.type == "snils" or f.pii == "snils")
+            for f, conv in zip(self.fields, self.convs, strict=True)
+        ]
+        kind_of = {None: 0, "last_name": 1, "first_name": 1, "middle_name": 1, "birth_date": 2, "snils": 3}
+        self._kinds = [kind_of.get(f.pii, 4) for f in self.fields]
+        index = {(f.person_prefix, f.pii): i for i, f in enumerate(self.fields) if f.pii}
+        self._person_idx = [
+            tuple(index.get((p, part)) for part in ("last_name", "first_name", "middle_name", "birth_date"))
+            for p in self.prefixes
+        ]
 
     def _columns(self) -> list[Column]:
         cols: list[Column] = []
@@ -352,72 +363,79 @@ class RowChecker:
         return cols
 
     def row_hash(self, cells: dict[str, Any]) -> int:
-        text = "\x1f".join(cell_text(cells.get(f.header)) for f in self.fields)
+        try:
+            text = "\x1f".join(cells.values())
+        except TypeError:  # xlsx/jsonl cells may be numbers or dates
+            text = "\x1f".join(cell_text(v) for v in cells.values())
         digest = hashlib.blake2b(text.encode("utf-8"), digest_size=8, key=self._row_key).digest()
         return int.from_bytes(digest, "big", signed=True)
 
     def check(self, row: int, cells: dict[str, Any]) -> Checked:
-        issues: list[Issue] = []
+        issues: list[Issue] | None = None
         parsed: list[Any] = []
+        append = parsed.append
         rejected = False
-        for f, conv in zip(self.fields, self.convs, strict=True):
-            cell = cells.get(f.header)
-            if cell is None or (isinstance(cell, str) and not cell.strip()):
-                if f.required:
+        for f, conv, header, required, is_snils in self._specs:
+            cell = cells.get(header)
+            if cell is None or cell == "" or (cell.__class__ is str and cell.isspace()):
+                if required:
                     rejected = True
+                    issues = issues or []
                     issues.append(
                         Issue(
                             row,
                             f.name,
-                            f.header,
+                            header,
                             "missing_required",
                             "reject_row",
                             "",
-                            f"обязательное поле «{f.header}» пустое: заполните его.",
+                            f"обязательное поле «{header}» пустое: заполните его.",
                         )
                     )
-                parsed.append(None)
+                append(None)
                 continue
-            if f.type == "snils" or f.pii == "snils":
+            if is_snils:
                 digits = pseudonymise.snils_digits(cell)
                 if digits is None or not pseudonymise.snils_is_valid(digits):
+                    issues = issues or []
                     issues.append(
                         Issue(
                             row,
                             f.name,
-                            f.header,
+                            header,
                             "snils_checksum",
                             "warn",
                             mask(cell, "snils"),
-                            f"СНИЛС в поле «{f.header}» с неверной контрольной суммой или неполный: строка "
+                            f"СНИЛС в поле «{header}» с неверной контрольной суммой или неполный: строка "
                             "загружена без СНИЛС; проверьте номер по документу.",
                         )
                     )
-                    parsed.append(None)
+                    append(None)
                 else:
-                    parsed.append(digits)
+                    append(digits)
                 continue
             try:
-                parsed.append(conv(cell))
+                append(conv(cell))
             except Reject as r:
                 rejected = True
-                parsed.append(None)
+                append(None)
+                issues = issues or []
                 issues.append(
                     Issue(
                         row,
                         f.name,
-                        f.header,
+                        header,
                         r.rule,
                         "reject_row",
                         mask(cell, f.pii),
-                        f"поле «{f.header}»: {r.message}.",
+                        f"поле «{header}»: {r.message}.",
                     )
                 )
         if rejected:
-            return Checked(None, issues)
+            return Checked(None, issues or [])
         if self.consent_index is not None and parsed[self.consent_index] is False:
-            return Checked(None, issues, anonymous=self._headcount_key(parsed))
-        return Checked(self._values(parsed), issues)
+            return Checked(None, issues or [], anonymous=self._headcount_key(parsed))
+        return Checked(self._values(parsed), issues or [])
 
     def _headcount_key(self, parsed: list[Any]) -> tuple:
         by_name = {f.name: v for f, v in zip(self.fields, parsed, strict=True)}
@@ -431,30 +449,32 @@ class RowChecker:
 
     def _values(self, parsed: list[Any]) -> list[str]:
         out: list[str] = []
-        persons: dict[str, dict[str, Any]] = {}
+        append = out.append
         token = self.token
-        for f, v in zip(self.fields, parsed, strict=True):
-            pii = f.pii
-            if pii is None:
-                out.append(_copy_text(v))
+        for kind, v in zip(self._kinds, parsed, strict=True):
+            if kind == 0:
+                append(_copy_text(v))
+            elif kind == 1:  # name part: only inside tokens
                 continue
-            if pii in NAME_PARTS or pii == "birth_date":
-                persons.setdefault(f.person_prefix, {})[pii] = v
-                if pii == "birth_date":
-                    out.append(str(v.year) if v else "\\N")
-                    out.append(str(v.month) if v else "\\N")
-            elif pii == "snils":
-                out.append(token(v) if v else "\\N")
+            elif kind == 2:  # birth date
+                if v is None:
+                    append("\\N")
+                    append("\\N")
+                else:
+                    append(str(v.year))
+                    append(str(v.month))
+            elif kind == 3:
+                append(token(v) if v else "\\N")
             else:
-                out.append(_copy_text(pseudonymise.document_token(v, token=token)))
-        for p in self.prefixes:
-            person = persons.get(p, {})
+                append(_copy_text(pseudonymise.document_token(v, token=token)))
+        for p_last, p_first, p_middle, p_birth in self._person_idx:
             tokens = pseudonymise.person_tokens(
-                person.get("last_name"),
-                person.get("first_name"),
-                person.get("middle_name"),
-                person.get("birth_date"),
+                parsed[p_last] if p_last is not None else None,
+                parsed[p_first] if p_first is not None else None,
+                parsed[p_middle] if p_middle is not None else None,
+                parsed[p_birth] if p_birth is not None else None,
                 token=token,
             )
-            out.extend(_copy_text(t) for t in tokens.values())
+            for t in tokens.values():
+                append("\\N" if t is None else t)
         return out

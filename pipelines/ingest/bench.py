@@ -1,0 +1,272 @@
+"""``make bench`` figures for ingestion: rows/s against plain COPY and pandas ``to_sql``, and peak memory.
+
+Same rows for all three: a vendor-A pupil roster (cp1251 CSV, 17 columns, names, СНИЛС, certificate,
+address) of growing size.
+    ingest     our whole path: decode, validate, pseudonymise (7 HMACs per row), COPY, dedupe, ledger
+    copy       plain ``COPY FROM`` of the already-clean result (the raw table's own rows as COPY text)
+    to_sql     ``pandas.DataFrame.to_sql`` of the same clean rows (SQLAlchemy, multi-row inserts)
+Peak memory of ``ingest`` is measured in a child process per file size (ru_maxrss), and the 1 GB figure is a
+straight-line extrapolation of those measurements (the fit is printed, so the claim can be checked).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psycopg
+from rich.console import Console
+from rich.table import Table
+
+from pipelines.pseudonymise import snils_check
+
+console = Console()
+SIZES = (20_000, 60_000, 150_000)
+PANDAS_ROWS = 20_000
+_LAST = ["Доржиев", "Цыдыпов", "Иванов", "Балданов", "Батуев", "Петров", "Дашиев", "Смирнов"]
+_FIRST = ["Баир", "Дугар", "Алексей", "Аюр", "Иван", "Тимур", "Сергей", "Цырен"]
+_MIDDLE = ["Цыренович", "Баирович", "Иванович", "Петрович", ""]
+
+
+def _inn() -> str:
+    from stdnum.ru import inn
+
+    base = "030000001"
+    return base + inn.calc_company_check_digit(base)
+
+
+def write_roster(path: Path, rows: int, seed: int = 1) -> int:
+    """A clean vendor-A roster of ``rows`` pupils; returns the file size in bytes."""
+    from pipelines.contract import load_sources
+
+    rng = random.Random(seed)
+    fields = load_sources()["school_vendor_a"].entities["students"].fields
+    inn = _inn()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="cp1251", newline="") as fh:
+        w = csv.writer(fh, delimiter=";", lineterminator="\r\n")
+        w.writerow([f.header for f in fields])
+        for i in range(rows):
+            nine = f"{rng.randrange(2_000_000, 999_999_999):09d}"
+            values = {
+                "school_code": "OO0001",
+                "school_inn": inn,
+                "local_id": f"L{i:07d}",
+                "last_name": rng.choice(_LAST),
+                "first_name": rng.choice(_FIRST),
+                "middle_name": rng.choice(_MIDDLE),
+                "sex": "М",
+                "birth_date": f"{rng.randint(1, 28):02d}.{rng.randint(1, 12):02d}.{rng.randint(2007, 2017)}",
+                "snils": f"{nine[:3]}-{nine[3:6]}-{nine[6:]} {snils_check(nine)}",
+                "birth_certificate": f"IV-АЖ {rng.randrange(100000, 999999)}",
+                "address": f"г. Улан-Удэ, ул. Ленина, д. {rng.randint(1, 200)}, кв. {rng.randint(1, 300)}",
+                "grade": str(rng.randint(1, 11)),
+                "class_label": "5А",
+                "programme": "ООП",
+                "education_form": "очная",
+                "consent": "Да",
+                "admission_date": "01.09.2019",
+            }
+            w.writerow([values.get(f.name, "") for f in fields])
+    return path.stat().st_size
+
+
+def _bench_url() -> str:
+    from pipelines.warehouse import database_url
+
+    url = database_url()
+    base, _, query = url.partition("?")
+    admin = base.rsplit("/", 1)[0] + "/postgres" + (("?" + query) if query else "")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute("drop database if exists kontingent_bench with (force)")
+        conn.execute("create database kontingent_bench")
+    return base.rsplit("/", 1)[0] + "/kontingent_bench" + (("?" + query) if query else "")
+
+
+_CHILD = """
+import os, resource, sys, time, json
+from pathlib import Path
+from pipelines.ingest import ingest_landing
+t = time.perf_counter()
+s = ingest_landing(Path(sys.argv[1]))
+sec = time.perf_counter() - t
+f = [x for x in s.files if x.source == "school_vendor_a"][0]
+print(json.dumps({"seconds": sec, "rows": f.rows_accepted, "status": f.status,
+                  "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+"""
+
+
+def _run_ingest(landing: Path, url: str, state: Path) -> dict:
+    import json
+
+    env = dict(
+        os.environ,
+        KONTINGENT_DATABASE_URL=url,
+        KONTINGENT_STATE_DIR=str(state),
+        KONTINGENT_OUTBOX_DIR=str(state / "outbox"),
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(landing)], env=env, capture_output=True, text=True, check=True
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _baseline_python_kb() -> int:
+    """RSS of a child that only imports the ingestion package (what every run pays before the first row)."""
+    code = "import resource, pipelines.ingest, psycopg; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    return int(
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    )
+
+
+def _plain_copy(url: str, table: str, submission_rows: int) -> tuple[float, str]:
+    """COPY the clean rows (exported from raw) into an identical empty table; returns (seconds, COPY text)."""
+    with psycopg.connect(url) as conn:
+        buf = io.BytesIO()
+        with conn.cursor().copy(f'copy (select * from raw."{table}") to stdout') as cp:
+            for chunk in cp:
+                buf.write(chunk)
+        data = buf.getvalue()
+        conn.execute(f'create table raw."{table}__plain" (like raw."{table}" including defaults)')
+        conn.commit()
+        t = time.perf_counter()
+        with conn.cursor().copy(f'copy raw."{table}__plain" from stdin') as cp:
+            view = memoryview(data)
+            for i in range(0, len(view), 1 << 20):
+                cp.write(view[i : i + (1 << 20)])
+        conn.commit()
+        return time.perf_counter() - t, data.decode()
+
+
+def _pandas_to_sql(url: str, table: str, copy_text: str, rows: int) -> float:
+    import pandas as pd
+    from sqlalchemy import create_engine
+
+    with psycopg.connect(url) as conn:
+        cols = [
+            r[0]
+            for r in conn.execute(
+                "select column_name from information_schema.columns where table_schema = 'raw' and table_name = %s "
+                "order by ordinal_position",
+                (table,),
+            )
+        ]
+    lines = copy_text.splitlines()[:rows]
+    df = pd.DataFrame([ln.split("\t") for ln in lines], columns=cols).replace("\\N", None)
+    engine = create_engine("postgresql+psycopg://" + url.split("://", 1)[1])
+    t = time.perf_counter()
+    df.to_sql(f"{table}__pandas", engine, schema="raw", if_exists="replace", index=False, chunksize=5000)
+    sec = time.perf_counter() - t
+    engine.dispose()
+    return sec
+
+
+def run(sizes: tuple[int, ...] = SIZES) -> list[dict]:
+    """Measure and print; returns one dict per measurement."""
+    results: list[dict] = []
+    base_kb = _baseline_python_kb()
+    with tempfile.TemporaryDirectory(prefix="kontingent-bench-") as tmp:
+        tmp_path = Path(tmp)
+        for rows in sizes:
+            url = _bench_url()
+            landing = tmp_path / f"landing-{rows}"
+            f = landing / "school_vendor_a" / "0300000019" / "2024-09" / "students__20240920T100000.csv"
+            size = write_roster(f, rows)
+            # the register, so the sender is known
+            reg = landing / "school_register" / "minobr_rb" / "2024-25" / "schools__20240901T090000.csv"
+            _write_register(reg)
+            got = _run_ingest(landing, url, tmp_path / "state")
+            copy_sec, copy_text = _plain_copy(url, "school_vendor_a__students", rows)
+            entry = {
+                "rows": rows,
+                "file_mb": round(size / 2**20, 2),
+                "ingest_rows_per_s": round(got["rows"] / got["seconds"]),
+                "copy_rows_per_s": round(rows / copy_sec),
+                "peak_rss_mb": round(got["maxrss_kb"] / 1024, 1),
+                "status": got["status"],
+            }
+            if rows == min(sizes):
+                n = min(rows, PANDAS_ROWS)
+                entry["to_sql_rows_per_s"] = round(
+                    n / _pandas_to_sql(url, "school_vendor_a__students", copy_text, n)
+                )
+            results.append(entry)
+    _print(results, base_kb)
+    return results
+
+
+def _write_register(path: Path) -> None:
+    from pipelines.contract import load_sources
+
+    fields = load_sources()["school_register"].entities["schools"].fields
+    values = {
+        "school_code": "OO0001",
+        "school_name": "МБОУ СОШ № 1",
+        "inn": _inn(),
+        "ogrn": "1020300000000",
+        "municipality_code": "MO01",
+        "school_type": "СОШ",
+        "is_urban": "Да",
+        "has_second_shift": "Нет",
+        "instruction_language": "русский",
+        "teaches_buryat_native": "Нет",
+        "vendor": "ИС-А",
+        "status": "действующая",
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, delimiter=";")
+        w.writerow([f.header for f in fields])
+        w.writerow([values.get(f.name, "") for f in fields])
+
+
+def _fit(xs: list[float], ys: list[float]) -> tuple[float, float]:
+    n = len(xs)
+    mx, my = sum(xs) / n, sum(ys) / n
+    var = sum((x - mx) ** 2 for x in xs)
+    slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / var if var else 0.0
+    return slope, my - slope * mx
+
+
+def _print(results: list[dict], base_kb: int) -> None:
+    table = Table(title="Приём (ingestion): скорость и память на одних и тех же строках")
+    for col in (
+        "строк",
+        "файл, МБ",
+        "наш приём, строк/с",
+        "plain COPY, строк/с",
+        "доля от COPY",
+        "to_sql, строк/с",
+        "пик RSS, МБ",
+    ):
+        table.add_column(col, justify="right")
+    for r in results:
+        table.add_row(
+            f"{r['rows']:,}".replace(",", " "),
+            str(r["file_mb"]),
+            f"{r['ingest_rows_per_s']:,}".replace(",", " "),
+            f"{r['copy_rows_per_s']:,}".replace(",", " "),
+            f"{r['ingest_rows_per_s'] / r['copy_rows_per_s']:.0%}",
+            f"{r['to_sql_rows_per_s']:,}".replace(",", " ") if "to_sql_rows_per_s" in r else "",
+            str(r["peak_rss_mb"]),
+        )
+    console.print(table)
+    slope, intercept = _fit([r["file_mb"] for r in results], [r["peak_rss_mb"] for r in results])
+    at_1gb = intercept + slope * 1024
+    pandas = next((r for r in results if "to_sql_rows_per_s" in r), None)
+    if pandas:
+        console.print(
+            f"Наш приём против to_sql: {pandas['ingest_rows_per_s'] / pandas['to_sql_rows_per_s']:.1f}× "
+            f"(на {pandas['rows']:,} строках).".replace(",", " ")
+        )
+    console.print(
+        f"Память: пик RSS = {intercept:.1f} МБ + {slope:.2f} МБ на МБ файла (подгонка по {len(results)} размерам; "
+        f"из них {base_kb / 1024:.0f} МБ — сам Python с библиотеками). Оценка для файла 1 ГБ: ≈{at_1gb:.0f} МБ."
+    )
