@@ -61,12 +61,8 @@ def provision(bundle_dir: Path = BUNDLE_DIR) -> ProvisionResult:
     inputs = _inputs_hash(bundle_dir, login.sqlalchemy_uri, login.password)
     before = metadata_db.objects_fingerprint(uuids)
     state = superset.read_state()
-    if (
-        before
-        and state.get("inputs") == inputs
-        and state.get("objects") == before
-        and not superset.needs_bootstrap()
-    ):
+    bootstrapped = not superset.needs_bootstrap()
+    if before and state.get("inputs") == inputs and state.get("objects") == before and bootstrapped:
         return ProvisionResult(False, False, counts, login.user, time.monotonic() - started)
 
     superset.run_metadata_task(
@@ -75,6 +71,7 @@ def provision(bundle_dir: Path = BUNDLE_DIR) -> ProvisionResult:
             "KONTINGENT_SUPERSET_WAREHOUSE_URI": login.sqlalchemy_uri,
             "KONTINGENT_SUPERSET_WAREHOUSE_PASSWORD": login.password,
             "KONTINGENT_SUPERSET_BUNDLE_DASHBOARDS": json.dumps(uuids["dashboards"]),
+            "KONTINGENT_SUPERSET_BOOTSTRAPPED": "1" if bootstrapped else "0",
         },
     )
     after = metadata_db.objects_fingerprint(uuids)

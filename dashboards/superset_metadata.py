@@ -102,7 +102,8 @@ def provision(app, bundle_dir: Path) -> dict[str, Any]:
     from superset import security_manager
     from superset.utils.core import override_user
 
-    admin_action = bootstrap(app)
+    # The main environment knows (from metadata_db) whether the last bootstrap still holds; skip it then.
+    admin_action = "skipped" if os.environ.get("KONTINGENT_SUPERSET_BOOTSTRAPPED") == "1" else bootstrap(app)
     uri = os.environ["KONTINGENT_SUPERSET_WAREHOUSE_URI"]
     password = os.environ.get("KONTINGENT_SUPERSET_WAREHOUSE_PASSWORD", "")
     contents = read_bundle(bundle_dir, uri)

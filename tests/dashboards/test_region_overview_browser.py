@@ -62,7 +62,9 @@ def browser(superset_server, tmp_path_factory):
             context.close()
 
 
-def test_an_official_logs_in_and_sees_every_chart_of_the_region_overview_in_russian(superset_server, browser):
+def test_an_official_logs_in_and_sees_every_chart_of_the_region_overview_in_russian(
+    superset_server, browser, warehouse
+):
     started = time.monotonic()
     page = browser.new_page()
     page.goto(f"{superset_server.url}/login/")
@@ -85,15 +87,18 @@ def test_an_official_logs_in_and_sees_every_chart_of_the_region_overview_in_russ
         arg=expected,
         timeout=60_000,
     )
-    # A chart has rendered when its holder contains an ECharts canvas/svg, a table or a big number.
+    # A chart has rendered when its holder shows an ECharts canvas, a table or a big number, and no spinner
+    # («Ждем …», Superset's "Waiting on …") is left anywhere.
     page.wait_for_function(
         """n => {
             const holders = [...document.querySelectorAll('.dashboard-component-chart-holder')];
-            const done = holders.filter(h => h.querySelector('canvas, svg, table, .header-line'));
-            return holders.length >= n && done.length >= n;
+            const done = holders.filter(h => h.querySelector('canvas, table, .header-line'));
+            const spinning = holders.some(h => h.querySelector('.loading'))
+                || /Ждем|Waiting on|Загрузка/.test(document.body.innerText);
+            return done.length >= n && !spinning;
         }""",
         arg=expected,
-        timeout=90_000,
+        timeout=120_000,
     )
     page.wait_for_load_state("networkidle")
 
@@ -116,6 +121,17 @@ def test_an_official_logs_in_and_sees_every_chart_of_the_region_overview_in_russ
     )
     # Russian number format: thousands separated by a (no-break) space, never by a comma.
     assert not re.search(r"\d,\d{3}\b", body), "numbers are grouped with commas, not in the Russian way"
+    # The school-year filter starts on the latest year: the big number shows that year's pupils, Russian-grouped.
+    latest_pupils = warehouse.scalar(
+        "select (select count(*) from marts.fct_enrolment_snapshot s where s.school_year = y.school_year "
+        "and s.snapshot_date = make_date(s.school_year_start, 9, 20)) + (select coalesce(sum(pupils), 0) "
+        "from marts.fct_anonymous_headcounts a where a.school_year = y.school_year) "
+        "from (select max(school_year) as school_year from marts.fct_enrolment_snapshot) y"
+    )
+    shown = re.sub(r"[\u00a0\u202f]", " ", body)
+    assert f"{int(latest_pupils):,}".replace(",", " ") in shown, (
+        f"latest year's {latest_pupils} pupils not shown"
+    )
 
     shots = superset_server.state_dir / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)
