@@ -2,7 +2,7 @@
     covers, plus the end of each school quarter; none later than the newest evidence. -#}
 with bounds as (
     select
-        min({{ school_year_start('start_date') }}) as first_school_year_start,
+        (select min(school_year_start) from {{ ref('int_pupil_rosters_unioned') }}) as first_school_year_start,
         greatest(max(start_date), max(end_date)) as data_as_of
     from {{ ref('int_enrolment_spells_built') }}
 ),

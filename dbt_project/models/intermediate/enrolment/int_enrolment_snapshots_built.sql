@@ -1,5 +1,7 @@
-{#- Who was enrolled where, in which grade, at every reference date: the spells that cover the date, with the
-    grade of that school year (observed, else carried forward from the last observed year). -#}
+{#- Who was enrolled where, in which grade, at every reference date: the spell that covers the date, with the
+    grade of that school year (observed, else carried forward from the last observed year). A person counts once
+    per date: when two spells overlap (fct_enrolment_overlaps shows them), a school's reappearance after its own
+    exit order yields to the other school, else the most recent entry wins. -#}
 with dates as (
     select
         school_year_start,
@@ -14,7 +16,8 @@ spells as (
         person_key,
         school_code,
         start_date,
-        end_date
+        end_date,
+        is_reappearance
     from {{ ref('int_enrolment_spells_built') }}
 ),
 
@@ -36,12 +39,16 @@ covered as (
         dates.school_year_start,
         spells.spell_key,
         spells.person_key,
-        spells.school_code
+        spells.school_code,
+        row_number() over (
+            partition by dates.reference_date, spells.person_key
+            order by spells.is_reappearance, spells.start_date desc, spells.spell_key
+        ) as spell_preference
     from dates
     inner join spells
         on
             spells.start_date <= dates.reference_date
-            and (spells.end_date is null or spells.end_date > dates.reference_date)
+            and (spells.end_date is null or spells.end_date >= dates.reference_date)
 ),
 
 with_grade as (
@@ -52,7 +59,10 @@ with_grade as (
         covered.spell_key,
         covered.person_key,
         covered.school_code,
-        least(grade_years.grade + (covered.school_year_start - grade_years.school_year_start), 11) as grade,
+        case
+            when grade_years.grade is not null
+                then greatest(least(grade_years.grade + (covered.school_year_start - grade_years.school_year_start), 11), 1)
+        end as grade,
         case when grade_years.school_year_start = covered.school_year_start then grade_years.class_label end
             as class_label,
         grade_years.programme,
@@ -62,8 +72,12 @@ with_grade as (
         on
             covered.person_key = grade_years.person_key
             and covered.school_code = grade_years.school_code
-            and grade_years.school_year_start <= covered.school_year_start
-    order by covered.reference_date, covered.spell_key, grade_years.school_year_start desc
+    where covered.spell_preference = 1
+    order by
+        covered.reference_date,
+        covered.spell_key,
+        grade_years.school_year_start <= covered.school_year_start desc,
+        abs(covered.school_year_start - grade_years.school_year_start)
 )
 
 select * from with_grade

@@ -1,7 +1,9 @@
 {#- Enrolment spells: a person's continuous stay in one school, from an entry (admission, transfer in, or the
     first roster that lists them) to an exit order (transfer out, graduation, expulsion, dropout, leaving the
-    region, home education) or open. Evidence on one timeline per person and school: exits split it into spells.
-    end_date is the date of the exit order; the pupil counts as enrolled on days start_date <= d < end_date. -#}
+    region, home education) or open. Marks and absences count as presence. When the exit order was lost (a
+    rejected row), a later full September roster of the school without the pupil ends the spell at the last
+    day the pupil was seen (exit_event 'absent_from_roster'). Evidence on one timeline per person and school: exits split it into spells.
+    end_date is the date of the exit order, the pupil's last day (enrolled on start_date <= d <= end_date). -#}
 with event_types as (
     select
         event_type,
@@ -39,6 +41,47 @@ rosters as (
     from {{ ref('int_pupil_rosters_unioned') }}
 ),
 
+school_life as (
+    -- days with absences (first and last of each school year) and term ends with marks: the pupil was there
+    select
+        person_key,
+        school_code,
+        min(absence_date) as seen_date
+    from {{ ref('int_absences_unioned') }}
+    group by person_key, school_code, school_year_start
+    union all
+    select
+        person_key,
+        school_code,
+        max(absence_date)
+    from {{ ref('int_absences_unioned') }}
+    group by person_key, school_code, school_year_start
+    union all
+    select distinct
+        person_key,
+        school_code,
+        case term
+            when 'q1' then make_date(school_year_start, 10, 25)
+            when 'q2' then make_date(school_year_start, 12, 27)
+            when 'q3' then make_date(school_year_start + 1, 3, 20)
+            else make_date(school_year_start + 1, 5, 25)
+        end
+    from {{ ref('int_marks_unpivoted') }}
+),
+
+september_rosters as (
+    -- full rosters received with no row rejected: a pupil they do not list had left before that 20 September
+    select
+        rosters.school_code,
+        make_date(rosters.school_year_start, 9, 20) as roster_date,
+        max(submissions.rows_rejected) > 0 as has_rejected_rows
+    from {{ ref('int_pupil_rosters_unioned') }} as rosters
+    inner join {{ ref('stg_ops__submissions') }} as submissions
+        on rosters._submission_id = submissions.submission_id
+    where rosters.is_september_roster
+    group by rosters.school_code, rosters.school_year_start
+),
+
 evidence as (
     select
         person_key,
@@ -61,6 +104,17 @@ evidence as (
         null,
         admission_date
     from rosters
+    union all
+    select
+        person_key,
+        school_code,
+        seen_date,
+        'seen',
+        null,
+        null,
+        null,
+        null
+    from school_life
 ),
 
 sequenced as (
@@ -80,10 +134,13 @@ spells as (
         school_code,
         spell_number,
         min(evidence_date) filter (where evidence_kind <> 'exit') as first_presence_date,
+        max(evidence_date) filter (where evidence_kind <> 'exit') as last_presence_date,
         min(admission_date) as roster_admission_date,
         min(evidence_date) filter (where evidence_kind = 'entry') as entry_date,
         min(evidence_date) filter (where evidence_kind = 'exit') as exit_date,
-        count(*) filter (where evidence_kind <> 'exit') as presence_evidence
+        count(*) filter (where evidence_kind <> 'exit') as presence_evidence,
+        (array_agg(event_type order by evidence_date desc, event_type nulls last)
+            filter (where evidence_kind <> 'exit'))[1] in ('promoted', 'repeated') as ends_with_continuation_order
     from sequenced
     group by person_key, school_code, spell_number
 ),
@@ -125,7 +182,9 @@ bounded as (
         spells.roster_admission_date,
         spells.entry_date,
         spells.exit_date,
+        spells.last_presence_date,
         spells.presence_evidence,
+        coalesce(spells.ends_with_continuation_order, false) as ends_with_continuation_order,
         entries.entry_event,
         entries.entry_reason,
         exits.exit_event,
@@ -144,6 +203,46 @@ bounded as (
             and spells.spell_number = exits.spell_number
 ),
 
+absent_from_roster as (
+    -- an open spell whose school later sent a full September roster without the pupil: the exit order was lost
+    select
+        bounded.person_key,
+        bounded.school_code,
+        bounded.spell_number,
+        min(september_rosters.roster_date) as first_roster_without_pupil
+    from bounded
+    inner join september_rosters
+        on
+            bounded.school_code = september_rosters.school_code
+            and september_rosters.roster_date > bounded.last_presence_date
+            -- seen at the school in that school year (e.g. absent on 5 September): still there
+            and {{ school_year_start('bounded.last_presence_date') }} < extract(year from september_rosters.roster_date)
+            -- a roster with rejected rows may have lost this pupil's row: a June promotion (or repetition)
+            -- order says the pupil was expected back, so only a complete roster overrules it
+            and not (september_rosters.has_rejected_rows and bounded.ends_with_continuation_order)
+    where bounded.exit_date is null
+    group by bounded.person_key, bounded.school_code, bounded.spell_number
+),
+
+inferred as (
+    select
+        bounded.*,
+        case
+            when absent_from_roster.first_roster_without_pupil is not null then bounded.last_presence_date
+            else bounded.exit_date
+        end as end_date,
+        case
+            when absent_from_roster.first_roster_without_pupil is not null then 'absent_from_roster'
+            else bounded.exit_event
+        end as effective_exit_event
+    from bounded
+    left join absent_from_roster
+        on
+            bounded.person_key = absent_from_roster.person_key
+            and bounded.school_code = absent_from_roster.school_code
+            and bounded.spell_number = absent_from_roster.spell_number
+),
+
 final as (
     select
         {{ spell_key('person_key', 'school_code', 'spell_number') }} as spell_key,
@@ -159,14 +258,17 @@ final as (
             ),
             previous_exit_date
         ) as start_date,
-        exit_date as end_date,
+        end_date,
         coalesce(entry_event, 'enrolled_before_records') as entry_event,
         entry_reason,
-        exit_event,
+        effective_exit_event as exit_event,
         exit_reason,
         destination_school_code,
-        presence_evidence = 0 as is_exit_only
-    from bounded
+        presence_evidence = 0 as is_exit_only,
+        -- listed again by a school after its own exit order, with no new admission: a roster that was not
+        -- cleaned (the pupil is usually enrolled elsewhere by then)
+        entry_event is null and previous_exit_date is not null as is_reappearance
+    from inferred
 )
 
 select * from final

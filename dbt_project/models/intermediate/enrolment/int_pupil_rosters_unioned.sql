@@ -14,6 +14,7 @@ with vendor_a as (
         education_form,
         admission_date,
         submission_period,
+        _submission_id,
         _source_file,
         _source_row
     from {{ ref('stg_school_vendor_a__students') }}
@@ -34,6 +35,7 @@ vendor_b as (
         students.education_form,
         students.admission_date,
         students.submission_period,
+        students._submission_id,
         students._source_file,
         students._source_row
     from {{ ref('stg_school_vendor_b__students') }} as students
@@ -65,6 +67,7 @@ final as (
         unioned.submission_period,
         {{ period_start_year('unioned.submission_period') }} as school_year_start,
         substr(unioned.submission_period, 6, 2) = '09' as is_september_roster,
+        unioned._submission_id,
         unioned._source_file,
         unioned._source_row
     from unioned

@@ -2,7 +2,8 @@
     traceable record of each merge decision. match_rule: the strongest rule joining the row's signature to
     another of the same person (snils, local_id, name_dob[_swapped], fuzzy_name_dob[_swapped],
     fuzzy_first_last_dob), 'identical_tokens' when only rows with the same tokens were found, 'unmatched' for
-    a person seen once, 'held_back' when a conflict kept the row apart. -#}
+    a person seen once, 'held_back' when a conflict kept the row apart. is_snils_overridden: the row's СНИЛС
+    was taken for a typo (int_person_signatures). -#}
 with records as (
     select
         record_key,
@@ -24,7 +25,8 @@ resolved as (
         signature_id,
         person_key,
         is_held_back,
-        is_conflicted
+        is_conflicted,
+        is_snils_overridden
     from {{ ref('int_persons_resolved') }}
 ),
 
@@ -86,6 +88,7 @@ final as (
             else 'unmatched'
         end as match_rule,
         resolved.is_conflicted,
+        resolved.is_snils_overridden,
         records.birth_year,
         records.birth_month
     from records

@@ -2,7 +2,7 @@
     matching key of one kind: the СНИЛС, the school's local pupil id, the exact name + birth date (also through
     swapped day and month), the phonetic name + birth date (also swapped), the phonetic surname + given name + date. -#}
 with signatures as (
-    select distinct
+    select
         signature_id,
         local_key,
         snils_token,
@@ -11,7 +11,7 @@ with signatures as (
         fuzzy_name_dob_token,
         fuzzy_name_dob_swapped_token,
         fuzzy_first_last_dob_token
-    from {{ ref('int_person_records_unioned') }}
+    from {{ ref('int_person_signatures') }}
 ),
 
 claims as (

@@ -2,12 +2,13 @@
     that still joins two different valid СНИЛС (a chain through several weak tokens) is not merged: its
     signatures fall back to their own СНИЛС, or are held back alone, and the case is listed for review. -#}
 with recursive signatures as (
-    select distinct
+    select
         signature_id,
         snils_token,
         name_dob_token,
-        local_key
-    from {{ ref('int_person_records_unioned') }}
+        local_key,
+        is_snils_overridden
+    from {{ ref('int_person_signatures') }}
 ),
 
 edges as (
@@ -52,6 +53,7 @@ resolved as (
         signatures.signature_id,
         components.component_id,
         component_profile.distinct_snils > 1 as is_conflicted,
+        signatures.is_snils_overridden,
         case
             when component_profile.distinct_snils <= 1
                 then coalesce(
@@ -74,7 +76,8 @@ final as (
         component_id,
         {{ person_key('person_anchor') }} as person_key,
         person_anchor like 'held:%' as is_held_back,
-        is_conflicted
+        is_conflicted,
+        is_snils_overridden
     from resolved
 )
 

@@ -1,0 +1,105 @@
+{#- Graph nodes: the distinct token sets of person records. A СНИЛС that passes the check sum but was mistyped
+    (digits transposed) would otherwise make a second person: when a СНИЛС occurs in a single row only, and that
+    row's exact name + birth date or school pupil id is shared with rows of exactly one other СНИЛС seen in
+    several rows, the single-row СНИЛС is overridden (is_snils_overridden, kept for traceability) and the row
+    is matched on its other tokens. -#}
+with records as (
+    select
+        signature_id,
+        local_key,
+        snils_token,
+        name_dob_token,
+        name_dob_swapped_token,
+        fuzzy_name_dob_token,
+        fuzzy_name_dob_swapped_token,
+        fuzzy_first_last_dob_token
+    from {{ ref('int_person_records_unioned') }}
+),
+
+signatures as (
+    select
+        signature_id,
+        local_key,
+        snils_token,
+        name_dob_token,
+        name_dob_swapped_token,
+        fuzzy_name_dob_token,
+        fuzzy_name_dob_swapped_token,
+        fuzzy_first_last_dob_token,
+        count(*) as records
+    from records
+    group by
+        signature_id,
+        local_key,
+        snils_token,
+        name_dob_token,
+        name_dob_swapped_token,
+        fuzzy_name_dob_token,
+        fuzzy_name_dob_swapped_token,
+        fuzzy_first_last_dob_token
+),
+
+snils_rows as (
+    select
+        snils_token,
+        count(*) as records
+    from records
+    where snils_token is not null
+    group by snils_token
+),
+
+strong_keys as (
+    select signature_id, 'name_dob' as key_kind, name_dob_token as key_value, snils_token
+    from signatures
+    where name_dob_token is not null
+    union all
+    select signature_id, 'local_id', local_key, snils_token
+    from signatures
+    where local_key is not null
+),
+
+single_row_snils as (
+    select
+        strong_keys.signature_id,
+        strong_keys.key_kind,
+        strong_keys.key_value,
+        strong_keys.snils_token
+    from strong_keys
+    inner join snils_rows on strong_keys.snils_token = snils_rows.snils_token
+    where snils_rows.records = 1
+),
+
+other_snils as (
+    select
+        single_row_snils.signature_id,
+        count(distinct strong_keys.snils_token) as other_snils,
+        min(snils_rows.records) as fewest_rows_of_other_snils
+    from single_row_snils
+    inner join strong_keys
+        on
+            single_row_snils.key_kind = strong_keys.key_kind
+            and single_row_snils.key_value = strong_keys.key_value
+            and single_row_snils.snils_token <> strong_keys.snils_token
+    inner join snils_rows on strong_keys.snils_token = snils_rows.snils_token
+    group by single_row_snils.signature_id
+),
+
+overridden as (
+    select signature_id
+    from other_snils
+    where other_snils = 1 and fewest_rows_of_other_snils >= 2
+)
+
+select
+    signatures.signature_id,
+    signatures.local_key,
+    case when overridden.signature_id is null then signatures.snils_token end as snils_token,
+    signatures.name_dob_token,
+    signatures.name_dob_swapped_token,
+    signatures.fuzzy_name_dob_token,
+    signatures.fuzzy_name_dob_swapped_token,
+    signatures.fuzzy_first_last_dob_token,
+    signatures.records,
+    overridden.signature_id is not null as is_snils_overridden
+from signatures
+left join overridden on signatures.signature_id = overridden.signature_id
