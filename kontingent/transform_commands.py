@@ -46,12 +46,12 @@ def build(
 
 @user_errors
 def docs() -> None:
-    """Generate the dbt documentation site into dbt_project/target (``dbt docs generate``)."""
-    from pipelines.settings import dbt_project_dir
+    """Generate the dbt documentation site (``dbt docs generate``) into <state>/dbt_target."""
+    from pipelines.settings import state_dir
     from pipelines.warehouse.dbt_profile import DbtFailed, run_dbt
 
     try:
         run_dbt(["docs", "generate"])
     except DbtFailed as exc:
         raise UserError(str(exc)) from None
-    console.print(f"Документация dbt: {dbt_project_dir() / 'target' / 'index.html'}")
+    console.print(f"Документация dbt: {state_dir() / 'dbt_target' / 'index.html'}")

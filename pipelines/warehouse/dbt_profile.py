@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import os
 import subprocess
+from pathlib import Path
 
 from psycopg.conninfo import conninfo_to_dict
 
-from pipelines.settings import dbt_project_dir
+from pipelines.settings import dbt_project_dir, state_dir
 from pipelines.warehouse.connection import database_url
 
 
@@ -38,7 +39,6 @@ def dbt_executable() -> str:
     """The ``dbt`` beside the running Python (the project's environment), else the one on PATH."""
     import shutil
     import sys
-    from pathlib import Path
 
     beside = Path(sys.executable).with_name("dbt")
     return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
@@ -47,6 +47,10 @@ def dbt_executable() -> str:
 def run_dbt(args: list[str], url: str | None = None, capture: bool = False) -> subprocess.CompletedProcess:
     """Run ``dbt <args>`` in the project against the warehouse; raise DbtFailed when it fails."""
     env = {**os.environ, **dbt_env(url)}
+    # Artifacts and logs per state folder: concurrent builds (demo, tests) never share dbt_project/target.
+    target = state_dir() / "dbt_target"
+    env.setdefault("DBT_TARGET_PATH", str(target))
+    env.setdefault("DBT_LOG_PATH", str(target))
     command = [dbt_executable(), *args, "--project-dir", str(dbt_project_dir())]
     result = subprocess.run(command, env=env, cwd=dbt_project_dir(), capture_output=capture, text=True)
     if result.returncode != 0:
@@ -56,6 +60,6 @@ def run_dbt(args: list[str], url: str | None = None, capture: bool = False) -> s
             tail = " " + " | ".join(lines[-5:])
         raise DbtFailed(
             f"dbt {' '.join(args)} завершился с ошибкой (код {result.returncode}): подробности в "
-            f"{dbt_project_dir() / 'logs' / 'dbt.log'}.{tail}"
+            f"{Path(env['DBT_LOG_PATH']) / 'dbt.log'}.{tail}"
         )
     return result
