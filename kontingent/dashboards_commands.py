@@ -61,7 +61,7 @@ def serve(
     process = superset.serve()
     login, password = superset.admin_credentials()
     console.print(
-        f"Superset запущен за {time.monotonic() - started:.0f} с: {superset.base_url()}/dashboard/region-overview/ "
+        f"Superset запущен за {time.monotonic() - started:.0f} с: {superset.base_url()}/superset/dashboard/region-overview/ "
         f"— вход: {login} / {password}"
     )
     if foreground:

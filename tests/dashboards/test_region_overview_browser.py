@@ -53,7 +53,8 @@ def browser(superset_server, tmp_path_factory):
             executable_path=CHROMIUM,
             headless=True,
             args=CHROMIUM_ARGS,
-            viewport={"width": 1600, "height": 1400},
+            # Tall enough for the whole dashboard: no scrolling, no resize (a resize re-renders every chart).
+            viewport={"width": 1600, "height": 2600},
             locale="ru-RU",
         )
         try:
@@ -101,6 +102,7 @@ def test_an_official_logs_in_and_sees_every_chart_of_the_region_overview_in_russ
         timeout=120_000,
     )
     page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(1500)  # ECharts animates bars in for about a second
 
     body = page.inner_text("body")
     for chart in bundle_charts().values():
@@ -136,7 +138,7 @@ def test_an_official_logs_in_and_sees_every_chart_of_the_region_overview_in_russ
     shots = superset_server.state_dir / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)
     path = shots / "region_overview.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path))
     assert path.stat().st_size > 50_000
     print(
         f"\n[dashboards] browser: logged in and rendered {expected} charts in {time.monotonic() - started:.1f} s; {path}"
