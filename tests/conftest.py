@@ -7,14 +7,20 @@ development and CI machines run). Each test session gets its own databases, drop
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
 import pytest
 
-TEST_SERVER_URL = os.environ.get("KONTINGENT_TEST_SERVER_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+TEST_SERVER_URL = os.environ.get(
+    "KONTINGENT_TEST_SERVER_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -50,3 +56,83 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for var in ("KONTINGENT_DATA_DIR", "KONTINGENT_LANDING_DIR", "KONTINGENT_OUTBOX_DIR"):
         monkeypatch.delenv(var, raising=False)
     return state
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# One tiny region through the whole headless demo, shared by every room's end-to-end tests.
+#
+# It is exactly what a user runs (`kontingent demo --no-serve`): the Dagster demo job generates the synthetic
+# region, ingests every source, builds dbt, runs the Great Expectations checks and provisions Superset, on a
+# fresh database of the external server. Running it once per session keeps the suite well under its budget.
+# ---------------------------------------------------------------------------------------------------------------
+
+DEMO_SCALE, DEMO_SEED, DEMO_AS_OF = "tiny", 1, "2026-10-15"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class DemoRegion:
+    url: str
+    state_dir: Path
+    env: dict[str, str]
+    seconds: float
+    output: str
+
+    @property
+    def region_dir(self) -> Path:
+        return self.state_dir / "region"
+
+    @property
+    def landing(self) -> Path:
+        return self.region_dir / "landing"
+
+    @property
+    def ground_truth(self) -> Path:
+        return self.region_dir / "ground_truth"
+
+    def query(self, sql: str, params: tuple = ()) -> list[tuple]:
+        with psycopg.connect(self.url) as conn:
+            return conn.execute(sql, params).fetchall()
+
+    def scalar(self, sql: str, params: tuple = ()):
+        return self.query(sql, params)[0][0]
+
+
+def run_kontingent(args: list[str], env: dict[str, str], timeout: int = 1800) -> subprocess.CompletedProcess:
+    exe = Path(sys.executable).with_name("kontingent")
+    return subprocess.run(
+        [str(exe), *args], env=env, capture_output=True, text=True, timeout=timeout, cwd=PROJECT_DIR
+    )
+
+
+@pytest.fixture(scope="session")
+def demo_region(make_database, tmp_path_factory: pytest.TempPathFactory) -> DemoRegion:
+    """The headless demo at tiny scale on a fresh database of the external server, run once per session."""
+    state = tmp_path_factory.mktemp("demo") / "state"
+    url = make_database("kontingent_demo")
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("KONTINGENT_")},
+        "KONTINGENT_TEST_SERVER_URL": TEST_SERVER_URL,
+        "KONTINGENT_DATABASE_URL": url,
+        "KONTINGENT_STATE_DIR": str(state),
+        "KONTINGENT_PSEUDONYM_KEY": "test-session-pseudonym-key",
+        "SUPERSET_PORT": str(free_port()),
+    }
+    started = time.monotonic()
+    result = run_kontingent(
+        ["demo", "--no-serve", "--scale", DEMO_SCALE, "--seed", str(DEMO_SEED), "--as-of", DEMO_AS_OF], env
+    )
+    seconds = time.monotonic() - started
+    if result.returncode != 0:
+        pytest.fail(
+            f"The headless demo failed (exit {result.returncode}):\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+        )
+    print(f"\n[demo_region] headless demo at {DEMO_SCALE} scale took {seconds:.0f} s")
+    return DemoRegion(url=url, state_dir=state, env=env, seconds=seconds, output=result.stdout)

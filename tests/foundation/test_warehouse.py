@@ -16,8 +16,12 @@ KONTINGENT = [sys.executable, "-m", "kontingent.cli"]
 
 def run_cli(*args: str, env: dict | None = None, timeout: int = 120) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [*KONTINGENT, *args], cwd=PROJECT_DIR, env={**os.environ, **(env or {})},
-        capture_output=True, text=True, timeout=timeout,
+        [*KONTINGENT, *args],
+        cwd=PROJECT_DIR,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
 
 
@@ -76,7 +80,9 @@ def test_embedded_server_starts_is_reused_and_stops(isolated_env):
         pid = (isolated_env / "pg" / "postmaster.pid").read_text().split()[0]
         second = run_cli("setup")
         assert second.returncode == 0, second.stderr
-        assert (isolated_env / "pg" / "postmaster.pid").read_text().split()[0] == pid, "the server was restarted"
+        assert (isolated_env / "pg" / "postmaster.pid").read_text().split()[0] == pid, (
+            "the server was restarted"
+        )
     finally:
         assert run_cli("stop").returncode == 0
     assert not (isolated_env / "pg" / "postmaster.pid").exists()
@@ -88,7 +94,9 @@ def test_stale_lock_of_a_crashed_embedded_server_does_not_block_the_next_start(i
     assert run_cli("stop").returncode == 0
     pgdata = isolated_env / "pg"
     # What a crash leaves behind: a postmaster.pid naming a process that no longer exists.
-    (pgdata / "postmaster.pid").write_text(f"999999\n{pgdata}\n1700000000\n5432\n{pgdata}\n\n  5432001 0\nready\n")
+    (pgdata / "postmaster.pid").write_text(
+        f"999999\n{pgdata}\n1700000000\n5432\n{pgdata}\n\n  5432001 0\nready\n"
+    )
     try:
         result = run_cli("setup")
         assert result.returncode == 0, result.stderr
