@@ -20,13 +20,18 @@ def build_definitions() -> Definitions:
     )
     ingestion_defs = ingestion.build_defs()
     ingestion_keys = [key for a in ingestion_defs.assets or [] for key in a.keys]
+    quality_defs = quality.build_defs(ingestion_keys + dbt_keys)
+    with_raw_gate = any(
+        getattr(c, "node_def", None) and c.node_def.name == "ge_raw_gate"
+        for c in quality_defs.asset_checks or []
+    )
     return Definitions.merge(
         region.defs,
         ingestion_defs,
         warehouse_defs,
-        quality.build_defs(ingestion_keys + dbt_keys),
+        quality_defs,
         dashboards.build_defs(dbt_keys),
-        automation.build_defs(with_yearly),
+        automation.build_defs(with_yearly, with_raw_gate),
     )
 
 

@@ -4,7 +4,7 @@ import datetime as dt
 
 from dagster import DefaultScheduleStatus, Definitions, RunRequest, ScheduleDefinition, schedule
 
-from orchestration.defs.automation.jobs import demo_job, nightly_job, school_year_job
+from orchestration.defs.automation.jobs import demo_job, nightly_job, raw_quality_job, school_year_job
 from orchestration.defs.automation.sensors import landing_sensor
 
 # 02:00 in Ulan-Ude, after the schools' evening exports and before officials start work.
@@ -15,6 +15,16 @@ nightly_schedule = ScheduleDefinition(
     execution_timezone="Asia/Irkutsk",
     default_status=DefaultScheduleStatus.RUNNING,
     description="Каждую ночь: приём, dbt, дашборды.",
+)
+
+
+raw_quality_schedule = ScheduleDefinition(
+    name="raw_quality_schedule",
+    job=raw_quality_job,
+    cron_schedule="0 5 * * *",
+    execution_timezone="Asia/Irkutsk",
+    default_status=DefaultScheduleStatus.RUNNING,
+    description="Каждую ночь после основного запуска: проверки Great Expectations на сырых таблицах.",
 )
 
 
@@ -37,9 +47,15 @@ def school_year_schedule(context):
     return RunRequest(run_key=f"{key}-{context.scheduled_execution_time:%Y%m%d}", partition_key=key)
 
 
-def build_defs(with_yearly: bool) -> Definitions:
+def build_defs(with_yearly: bool, with_raw_gate: bool) -> Definitions:
     """Models tagged ``school_year`` leave the nightly job and are rebuilt per school year (their own job and
     schedule; backfills of one partition rebuild one year)."""
-    jobs = [nightly_job, demo_job, *([school_year_job] if with_yearly else [])]
-    schedules = [nightly_schedule, *([school_year_schedule] if with_yearly else [])]
+    jobs = [nightly_job, demo_job]
+    schedules = [nightly_schedule]
+    if with_yearly:
+        jobs.append(school_year_job)
+        schedules.append(school_year_schedule)
+    if with_raw_gate:
+        jobs.append(raw_quality_job)
+        schedules.append(raw_quality_schedule)
     return Definitions(jobs=jobs, schedules=schedules, sensors=[landing_sensor])

@@ -13,7 +13,7 @@ class EntityLedger:
 
     files: dict[str, int] = field(default_factory=dict)  # status -> count
     rows_in_raw: int = 0  # rows of loaded submissions (superseded ones stay in raw for history)
-    unbalanced_files: list[str] = field(default_factory=list)  # loaded: total != accepted+rejected+anonymous
+    unbalanced_files: list[str] = field(default_factory=list)  # loaded: total != accepted + rejected
     rejected_without_reason: list[str] = field(default_factory=list)
 
 
@@ -35,8 +35,7 @@ def entity_ledger(source: str, entity: str, table: str) -> EntityLedger:
             f
             for (f,) in conn.execute(
                 """select file_path from ops.submissions where source = %s and entity = %s and status = 'loaded'
-                   and rows_total <> coalesce(rows_accepted, 0) + coalesce(rows_rejected, 0)
-                       + coalesce(rows_anonymous, 0) limit 20""",
+                   and rows_total <> coalesce(rows_accepted, 0) + coalesce(rows_rejected, 0) limit 20""",
                 (source, entity),
             )
         ]
