@@ -29,6 +29,8 @@ from pipelines.ingest.validation import Issue, _copy_text
 DEFAULT_REJECT_SHARE = 0.05
 DEFAULT_REJECT_MIN_ROWS = 10
 COPY_BATCH = 2000
+_BLOOM_BYTES = 1 << 21
+_BLOOM_MASK = (_BLOOM_BYTES << 3) - 1
 
 
 def reject_share() -> float:
@@ -175,10 +177,10 @@ def load_file(
                 delimiter = scan.opened.delimiter
                 try:
                     with conn.transaction():  # savepoint: raw rows vanish if the file is rejected after all
-                        _copy_rows(conn, scan, sid, relative, result, issues, vault, headcounts)
+                        maybe_dups = _copy_rows(conn, scan, sid, relative, result, issues, vault, headcounts)
                         notices.extend(scan.opened.late_notices())
                         encoding = scan.opened.decoder.used if scan.opened.decoder else None
-                        dups = _drop_duplicates(conn, source, lf.entity, sid, issues)
+                        dups = _drop_duplicates(conn, source, lf.entity, sid, issues) if maybe_dups else 0
                         result.rows_rejected += dups
                         result.rows_accepted -= dups
                         _check_error_share(result)
@@ -245,7 +247,8 @@ def load_file(
     return result
 
 
-def _copy_rows(conn, scan, sid, relative, result, issues, vault, headcounts) -> None:
+def _copy_rows(conn, scan, sid, relative, result, issues, vault, headcounts) -> bool:
+    """Stream the file into raw; returns True when the file may hold duplicate rows."""
     table = sql.Identifier("raw", scan.source.table(scan.entity.name))
     columns = [c.name for c in scan.checker.columns] + [
         "_submission_id",
@@ -256,6 +259,10 @@ def _copy_rows(conn, scan, sid, relative, result, issues, vault, headcounts) -> 
     stmt = sql.SQL("copy {} ({}) from stdin").format(table, sql.SQL(", ").join(map(sql.Identifier, columns)))
     suffix = f"\t{sid}\t{_copy_text(relative)}\t"
     anonymous_seen: set[int] = set()
+    # A fixed 2 MB bitmap of row hashes: if no bit is hit twice there is no duplicate and the set-based SQL
+    # check can be skipped; memory stays the same for any file size (big files simply always run the SQL).
+    seen = bytearray(_BLOOM_BYTES)
+    maybe_duplicates = False
     total = accepted = rejected = warned = anonymous = 0
     buf: list[str] = []
     with conn.cursor() as cur, cur.copy(stmt) as copy:
@@ -269,6 +276,11 @@ def _copy_rows(conn, scan, sid, relative, result, issues, vault, headcounts) -> 
                 if checked.issues:
                     warned += 1
                 buf.append("\t".join(checked.values) + suffix + f"{n}\t{checked.row_hash}\n")
+                bit = checked.row_hash & _BLOOM_MASK
+                if seen[bit >> 3] & (1 << (bit & 7)):
+                    maybe_duplicates = True
+                else:
+                    seen[bit >> 3] |= 1 << (bit & 7)
                 if len(buf) >= COPY_BATCH:
                     copy.write("".join(buf))
                     buf.clear()
@@ -305,6 +317,7 @@ def _copy_rows(conn, scan, sid, relative, result, issues, vault, headcounts) -> 
         anonymous,
     )
     result.rows_rejected = rejected
+    return maybe_duplicates
 
 
 def _drop_duplicates(conn, source: Source, entity: str, sid: int, issues: _Spill) -> int:

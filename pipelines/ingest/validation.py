@@ -25,7 +25,8 @@ from pipelines.ingest.readers import cell_text
 DEFAULT_MAX_LENGTH = 1000
 NAME_PARTS = ("last_name", "first_name", "middle_name")
 # Letters of any alphabet (Cyrillic with Buryat Ү Ө Һ, Latin), spaces, hyphens, apostrophes, dots.
-_NAME_OK = re.compile(r"^[^\W\d_]+(?:[ \-'’.][^\W\d_]*)*\.?$")
+# A "?" stands for a letter that Windows-1251 cannot hold (Buryat Ү, Ө, Һ): accepted, the sender is warned.
+_NAME_OK = re.compile(r"^(?:[^\W\d_]|\?)+(?:[ \-'’.]+(?:[^\W\d_]|\?)*)*$")
 _INT = re.compile(r"^[+-]?\d+$")
 _DMY = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
 _YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?$")
@@ -268,7 +269,7 @@ def converter(field: Field, date_format: str) -> Callable[[Any], Any]:
             raise Reject(
                 "out_of_range", f"слишком длинное значение ({len(text)} знаков, допустимо {max_length})"
             )
-        if is_name and not _NAME_OK.match(text):
+        if is_name and not (_NAME_OK.match(text) and not text.startswith(("-", "'"))):
             raise Reject(
                 "bad_type",
                 "в ФИО допустимы только буквы, пробел, дефис, апостроф и точка (формулы и команды — нет)",
