@@ -196,7 +196,10 @@ def write_docs(out_dir: Path | None = None, contract_dir: Path | None = None) ->
             index.append(
                 f"- [{_t(source.title, lang)}]({path.name}) — `{source.source}`, {source.format.upper()}"
             )
-        index += ["", render_rules(lang)]
+        privacy = (
+            "Персональные данные: что где хранится" if lang == "ru" else "Personal data: what is stored where"
+        )
+        index += ["", f"- [{privacy}](privacy.{lang}.md)", "", render_rules(lang)]
         idx = out_dir / f"README.{lang}.md"
         idx.write_text("\n".join(index), encoding="utf-8")
         written.append(idx)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,6 +63,7 @@ class FileResult:
     issues: list[Issue] = field(default_factory=list)  # the first few, for screens
     report: Path | None = None
     bytes: int = 0
+    seconds: float = 0.0  # wall time of this file's transaction
 
 
 class _TooManyErrors(Exception):
@@ -107,6 +109,7 @@ def load_file(
     ensure_table=None,
 ) -> FileResult:
     """Take in one landing file (or recognise it as already taken in). ``conn`` must not be in a transaction."""
+    started = time.perf_counter()
     relative = path.resolve().relative_to(landing_root.resolve()).as_posix()
     sha = file_sha256(path)
     size = path.stat().st_size
@@ -244,6 +247,7 @@ def load_file(
         finally:
             issues.close()
             vault.close()
+    result.seconds = time.perf_counter() - started
     return result
 
 
