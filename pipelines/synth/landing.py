@@ -66,17 +66,17 @@ def _fmt_dates(values: np.ndarray, fmt: str) -> np.ndarray:
     if arr.dtype == object:
         arr = pd.to_datetime(pd.Series(arr), errors="coerce").to_numpy().astype("datetime64[D]")
     arr = arr.astype("datetime64[D]")
-    iso = np.datetime_as_string(arr).astype(object)
     nat = np.isnat(arr)
-    if fmt == "iso" or fmt == "%Y-%m-%d":
-        out = iso.copy()
+    safe = np.where(nat, np.datetime64("2000-01-01"), arr)
+    y = (safe.astype("datetime64[Y]").astype(int) + 1970).tolist()
+    mo = (safe.astype("datetime64[M]").astype(int) % 12 + 1).tolist()
+    d = ((safe - safe.astype("datetime64[M]")).astype(int) + 1).tolist()
+    if fmt in ("iso", "%Y-%m-%d"):
+        out = [f"{a:04d}-{b:02d}-{c:02d}" for a, b, c in zip(y, mo, d, strict=True)]
     elif fmt == "%d.%m.%Y":
-        s = pd.Series(iso, dtype=object).str
-        out = (s.slice(8, 10) + "." + s.slice(5, 7) + "." + s.slice(0, 4)).to_numpy(dtype=object)
+        out = [f"{c:02d}.{b:02d}.{a:04d}" for a, b, c in zip(y, mo, d, strict=True)]
     else:
-        out = np.array(
-            [dt.date.fromisoformat(x).strftime(fmt) if x != "NaT" else "" for x in iso], dtype=object
-        )
+        out = [dt.date(a, b, c).strftime(fmt) for a, b, c in zip(y, mo, d, strict=True)]
     out = np.array(out, dtype=object)
     out[nat] = ""
     return out
@@ -91,11 +91,10 @@ def format_column(f: contract.Field, values, date_format: str) -> np.ndarray:
         inv = {}
         for k, c in f.codes.items():
             inv.setdefault(str(c), str(k))
-        s = pd.Series(v, dtype=object)
-        out = s.map(
-            lambda x: "" if x is None or (isinstance(x, float) and np.isnan(x)) or x == "" else inv[str(x)]
-        )
-        return out.to_numpy(dtype=object)
+        inv[""] = ""
+        inv["None"] = ""
+        inv["nan"] = ""
+        return np.array([inv[str(x)] for x in v.tolist()], dtype=object)
     if v.dtype.kind in "iu":
         return v.astype(str).astype(object)
     if v.dtype.kind == "f":
@@ -201,7 +200,11 @@ class Landing:
             earlier_rows = [row for row, k in zip(rows, keep, strict=True) if k]
             earlier_links = {role: ids[keep] for role, ids in links.items()}
             early_sent = sent - dt.timedelta(days=int(r.integers(1, 6)), seconds=int(r.integers(0, 3600)))
-            rel = self._emit(src, ent, rel_dir, entity, early_sent, earlier_rows, earlier_links, [], [], r)
+            new_pos = np.cumsum(keep) - 1
+            earlier_faults = [(fa, int(new_pos[i]), fl) for fa, i, fl in row_faults if keep[i]]
+            rel = self._emit(
+                src, ent, rel_dir, entity, early_sent, earlier_rows, earlier_links, earlier_faults, [], r
+            )
             self._fault("resubmission", rel)
         if faults_on and r.random() < self.rates.get("missing_columns", 0):
             file_faults.append("missing_columns")
@@ -222,6 +225,8 @@ class Landing:
                 (self.landing / rel2).write_bytes(data)
                 self._links_for(rel2, links)
                 self._fault("duplicate_file", rel2)
+                for fa, i, fl in row_faults:  # the copy carries the same row faults
+                    self._fault(fa, rel2, i + 1, fl)
                 self.counts[f"{source}__{entity}"] = self.counts.get(f"{source}__{entity}", 0) + len(rows)
         if sent.date() > due + dt.timedelta(days=5):
             self._fault("late_submission", rel)
@@ -253,10 +258,10 @@ class Landing:
         links = {role: np.asarray(ids, dtype=object) for role, ids in table.persons.items()}
         row_faults: list[tuple[str, int, str]] = []  # (fault, row index 0-based after duplication, field)
         if not faults_on or n == 0:
-            return [list(x) for x in mat], links, row_faults
+            return mat.tolist(), links, row_faults
         idx = {f.name: i for i, f in enumerate(ent.fields)}
         # identity faults, per person role in the row
-        for role, prefix in ent.persons:
+        for _role, prefix in ent.persons:
             fl, ff, fm = (
                 idx.get(prefix + "last_name"),
                 idx.get(prefix + "first_name"),
@@ -343,7 +348,7 @@ class Landing:
                         else int(f.max) + 1
                     )
                 row_faults.append((fault, i, f.name))
-        rows = [list(x) for x in mat]
+        rows = mat.tolist()
         if dup_rows:
             # insert a copy after each chosen row; shift the recorded row numbers
             dup_set = sorted(set(dup_rows))
@@ -370,21 +375,18 @@ class Landing:
         return rows, links, row_faults
 
     def _links_for(self, rel: str, links: dict[str, np.ndarray]):
-        parts = []
-        for role, ids in links.items():
-            n = len(ids)
-            ok = (
-                np.array([x is not None and x == x and x != "" for x in ids.tolist()], dtype=bool)
-                if n
-                else np.zeros(0, bool)
-            )
-            rows = np.arange(1, n + 1)[ok]
-            if len(rows):
-                parts.append(pd.DataFrame({"file": rel, "row": rows, "person_id": ids[ok], "role": role}))
-        if parts:
-            pd.concat(parts).sort_values(["row"], kind="stable").to_csv(
-                self._links, header=False, index=False, lineterminator="\n"
-            )
+        roles = list(links.items())
+        if not roles:
+            return
+        n = len(roles[0][1])
+        cols = [(role, ids.tolist()) for role, ids in roles]
+        out = []
+        for i in range(n):
+            for role, ids in cols:
+                pid = ids[i]
+                if pid:
+                    out.append(f"{rel},{i + 1},{pid},{role}\n")
+        self._links.write("".join(out))
 
     def _emit(self, src, ent, rel_dir, entity, sent, rows, links, row_faults, file_faults, r) -> str:
         rel = f"{rel_dir}/{entity}__{sent:%Y%m%dT%H%M%S}.{EXT[src.format]}"
@@ -418,9 +420,6 @@ class Landing:
                     ln.encode(other if k % 2 == 1 else enc, errors="replace") for k, ln in enumerate(lines)
                 ]
                 data_b = b"\n".join(mixed)
-                # make sure the mixing bites: at least one non-ASCII line in the other encoding
-                if not any(k % 2 == 1 and any(ord(ch) > 127 for ch in ln) for k, ln in enumerate(lines)):
-                    data_b += ("Примечание: выгрузка исправлена вручную\n").encode(other)
                 self._fault("wrong_encoding", rel)
             if "truncated_file" in file_faults:
                 body = data_b.rstrip(b"\n").rstrip(b"\r")
@@ -477,34 +476,81 @@ class Landing:
         return "\n".join(out) + "\n"
 
     def _xlsx(self, src, ent, fields, rows, rel_dir) -> bytes:
-        from openpyxl import Workbook
-
-        wb = Workbook(write_only=True)
-        fixed = dt.datetime(2020, 1, 1)
-        wb.properties.created = fixed
-        wb.properties.modified = fixed
-        wb.properties.creator = "Microsoft Office User"
-        ws = wb.create_sheet(ent.sheet or "Лист1")
-        header_row = ent.header_row or 1
         title = f"{src.title_ru}: {ent.name} ({rel_dir.split('/', 1)[1]})"
-        for k in range(1, header_row):
-            ws.append([title] if k == 1 else [])
-        ws.append([f.header for f in fields])
+        header_row = ent.header_row or 1
+        sheet_rows = [[title] if k == 1 else [] for k in range(1, header_row)]
+        sheet_rows.append([f.header for f in fields])
+        ints = [f.type == "int" for f in fields]
         for row in rows:
-            ws.append(
+            sheet_rows.append(
                 [
-                    int(v) if f.type == "int" and v.lstrip("-").isdigit() else (v if v != "" else None)
-                    for f, v in zip(fields, row, strict=True)
+                    int(v) if isint and v.lstrip("-").isdigit() else v
+                    for isint, v in zip(ints, row, strict=True)
                 ]
             )
-        buf = io.BytesIO()
-        wb.save(buf)
-        # openpyxl stamps the zip entries with the current time: rewrite them for byte-identical output
-        src_zip = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
-        out = io.BytesIO()
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-            for info in src_zip.infolist():
-                zi = zipfile.ZipInfo(info.filename, date_time=FIXED_ZIP_TIME)
-                zi.compress_type = zipfile.ZIP_DEFLATED
-                z.writestr(zi, src_zip.read(info.filename))
-        return out.getvalue()
+        return xlsx_bytes(ent.sheet or "Лист1", sheet_rows)
+
+
+def _col_letter(i: int) -> str:
+    s = ""
+    i += 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        s = chr(65 + r) + s
+    return s
+
+
+def _esc(v: str) -> str:
+    return v.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def xlsx_bytes(sheet: str, rows: list[list]) -> bytes:
+    """A minimal, deterministic .xlsx (inline strings, no styles): what a ministry's Excel export amounts to."""
+    letters = [_col_letter(i) for i in range(max((len(r) for r in rows), default=1))]
+    out = [
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+    ]
+    for rn, row in enumerate(rows, start=1):
+        cells = []
+        for ci, v in enumerate(row):
+            if v is None or v == "":
+                continue
+            ref = f"{letters[ci]}{rn}"
+            if isinstance(v, int):
+                cells.append(f'<c r="{ref}"><v>{v}</v></c>')
+            else:
+                cells.append(f'<c r="{ref}" t="inlineStr"><is><t>{_esc(str(v))}</t></is></c>')
+        out.append(f'<row r="{rn}">{"".join(cells)}</row>')
+    out.append("</sheetData></worksheet>")
+    parts = {
+        "[Content_Types].xml": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        "</Types>",
+        "_rels/.rels": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
+        "</Relationships>",
+        "xl/workbook.xml": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+        f'<sheets><sheet name="{_esc(sheet)}" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        "xl/_rels/workbook.xml.rels": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
+        "</Relationships>",
+        "xl/worksheets/sheet1.xml": "".join(out),
+    }
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, text in parts.items():
+            z.writestr(
+                zipfile.ZipInfo(name, date_time=FIXED_ZIP_TIME),
+                text.encode("utf-8"),
+                compress_type=zipfile.ZIP_DEFLATED,
+            )
+    return buf.getvalue()

@@ -130,7 +130,7 @@ def write_civil_registry(world: World, sim: Simulation, landing: Landing) -> Non
         has = g >= 0
         gg = np.maximum(g, 0)
 
-        def gcol(arr):
+        def gcol(arr, has=has, gg=gg):
             return np.where(has, arr[gg], "").astype(object)
 
         reg_from = np.maximum(

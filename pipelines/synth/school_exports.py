@@ -85,78 +85,128 @@ def absences_for_year(world: World, sim: Simulation, y: int, rng: np.random.Gene
 REASONS = np.array(["illness", "excused", "unexcused"], dtype=object)
 
 
+def _split(df: pd.DataFrame, key: str, cols: list[str]) -> dict[int, dict[str, np.ndarray]]:
+    """Per value of ``key``: the rows' columns as numpy arrays (one sort, no per-group pandas work)."""
+    if not len(df):
+        return {}
+    df = df.sort_values(key, kind="stable")
+    k = df[key].to_numpy()
+    arrays = {
+        c: (
+            df[c].to_numpy().astype("datetime64[D]")
+            if str(df[c].dtype).startswith("datetime")
+            else df[c].to_numpy()
+        )
+        for c in cols
+    }
+    bounds = np.flatnonzero(np.diff(k)) + 1
+    starts = np.r_[0, bounds]
+    ends = np.r_[bounds, len(k)]
+    return {int(k[a]): {c: v[a:b] for c, v in arrays.items()} for a, b in zip(starts, ends, strict=True)}
+
+
+def _take(d: dict[str, np.ndarray], mask: np.ndarray) -> dict[str, np.ndarray]:
+    return {k: v[mask] for k, v in d.items()}
+
+
 def write_school_exports(
     world: World, sim: Simulation, landing: Landing, rng: np.random.Generator, progress=None
 ) -> None:
     c, s, fam, gu = world.children, world.schools, world.families, world.guardians
     consent = c.consent
-    stints = sim.stints
-    events = sim.events
     code = s.code
+    st_cols = ["child", "grade", "class_label", "programme", "local_id", "start", "end", "admitted"]
+    as_of = world.as_of
     for y in world.years:
         Y = school_year(y)
         snap = d64(Y.snapshot)
-        st_y = stints[stints["year"] == y]
-        ghosts = stints[(stints["year"] == y - 1) & stints["ghost"]]
+        stints = sim.stints
+        st_y = _split(stints[stints["year"] == y], "school", st_cols)
+        gh_y = _split(stints[(stints["year"] == y - 1) & stints["ghost"]], "school", st_cols)
         py_children = sim.pupil_years.loc[sim.pupil_years["year"] == y, "child"].to_numpy()
         marks = sim.marks[y]
         ab = absences_for_year(world, sim, y, rng)
-        ab_month = ab["date"].dt.month.to_numpy()
-        ab_school = ab["school"].to_numpy()
-        ev_y = events[events["year"] == y] if len(events) else events
+        ab = ab[consent[ab["child"].to_numpy()]]
+        ab_y = _split(
+            ab.assign(month=ab["date"].dt.month),
+            "school",
+            ["child", "local_id", "date", "lessons", "reason", "month"],
+        )
+        ev = sim.events
+        ev = ev[(ev["year"] == y)] if len(ev) else ev
+        ev = ev[consent[ev["child"].to_numpy()]] if len(ev) else ev
+        ev_y = _split(
+            ev,
+            "school",
+            [
+                "child",
+                "local_id",
+                "date",
+                "event_type",
+                "grade",
+                "reason",
+                "destination",
+                "dest_school",
+                "lost",
+            ],
+        )
+        term_ends = {t: d64(Y.term_ends[TERM_INDEX[t] if t != "year" else 3]) for t in TERM_MONTH}
         for sc in range(len(s)):
+            st_s, gh_s, ab_s, ev_s = st_y.get(sc), gh_y.get(sc), ab_y.get(sc), ev_y.get(sc)
+            if st_s is None and ab_s is None and ev_s is None:
+                if progress:
+                    progress()
+                continue
             vendor = s.vendor[sc]
             source = "school_vendor_a" if vendor == "a" else "school_vendor_b"
             sender = s.inn[sc] if vendor == "a" else s.vendor_code[sc]
-            school_cols = (
-                {"school_code": None, "school_inn": None} if vendor == "a" else {"vendor_school_code": None}
-            )
-            st_s = st_y[st_y["school"] == sc]
-            if not len(st_s) and not ((ab_school == sc).any()):
-                continue
-            ab_s_mask = ab_school == sc
-            ev_s = ev_y[ev_y["school"] == sc] if len(ev_y) else ev_y
+
+            def sch_fill(n, vendor=vendor, sc=sc):
+                if vendor == "a":
+                    return {
+                        "school_code": np.full(n, code[sc], dtype=object),
+                        "school_inn": np.full(n, s.inn[sc], dtype=object),
+                    }
+                return {"vendor_school_code": np.full(n, s.vendor_code[sc], dtype=object)}
+
+            st_month = st_s["start"].astype("datetime64[M]") if st_s is not None else None
+            ev_month = ev_s["date"].astype("datetime64[M]") if ev_s is not None else None
             for yy, mm in _month_periods(y):
+                if dt.date(yy, mm, 1) > as_of:
+                    break
                 period = f"{yy}-{mm:02d}"
                 due = _due(yy, mm)
-                if dt.date(yy, mm, 1) > world.as_of:
-                    break
-
-                def sch_fill(n):
-                    d = {}
-                    if vendor == "a":
-                        d["school_code"] = np.full(n, code[sc], dtype=object)
-                        d["school_inn"] = np.full(n, s.inn[sc], dtype=object)
-                    else:
-                        d["vendor_school_code"] = np.full(n, s.vendor_code[sc], dtype=object)
-                    return d
-
+                month = np.datetime64(period, "M")
                 # --- pupils (full roster in September, new admissions later) and their guardians
-                if mm == 9:
-                    ros = st_s[(st_s["start"] <= snap) & (st_s["end"] >= snap)]
-                    gh = ghosts[ghosts["school"] == sc]
-                    if len(gh):
-                        gh = gh.assign(
-                            grade=np.minimum(gh["grade"] + 1, 11),
-                            class_label=(np.minimum(gh["grade"] + 1, 11)).astype(str) + "А",
-                        )
-                    ros = pd.concat([ros.assign(_ghost=False), gh.assign(_ghost=True)], ignore_index=True)
-                else:
-                    st_m = st_s["start"].to_numpy().astype("datetime64[M]")
-                    ros = st_s[(st_m == np.datetime64(f"{yy}-{mm:02d}")) & (st_s["start"] > snap)].assign(
-                        _ghost=False
-                    )
-                if len(ros):
-                    ch = ros["child"].to_numpy()
+                ros = None
+                ghost = np.zeros(0, bool)
+                if st_s is not None:
+                    if mm == 9:
+                        ros = _take(st_s, (st_s["start"] <= snap) & (st_s["end"] >= snap))
+                        if gh_s is not None:
+                            g = _take(gh_s, np.ones(len(gh_s["child"]), bool))
+                            g["grade"] = np.minimum(g["grade"] + 1, 11)
+                            g["class_label"] = np.char.add(g["grade"].astype(str), "А").astype(object)
+                            ros = {k: np.concatenate([ros[k], g[k]]) for k in ros}
+                        ghost = np.r_[
+                            np.zeros(
+                                len(ros["child"]) - (len(gh_s["child"]) if gh_s is not None else 0), bool
+                            ),
+                            np.ones(len(gh_s["child"]) if gh_s is not None else 0, bool),
+                        ]
+                    else:
+                        ros = _take(st_s, (st_month == month) & (st_s["start"] > snap))
+                        ghost = np.zeros(len(ros["child"]), bool)
+                if ros is not None and len(ros["child"]):
+                    ch = ros["child"]
                     ok = consent[ch]
                     n = len(ch)
-                    blank = np.where(ok, None, "")
 
-                    def pii(arr):
+                    def pii(arr, ch=ch, ok=ok):
                         return np.where(ok, arr[ch], "").astype(object)
 
                     cols = sch_fill(n) | {
-                        "local_id": ros["local_id"].to_numpy(),
+                        "local_id": ros["local_id"],
                         "last_name": pii(c.last),
                         "first_name": pii(c.first),
                         "middle_name": pii(c.middle),
@@ -165,26 +215,23 @@ def write_school_exports(
                         "snils": pii(c.snils),
                         "birth_certificate": pii(c.certificate),
                         "address": pii(fam.address[c.family]),
-                        "grade": ros["grade"].to_numpy(),
-                        "class_label": ros["class_label"].to_numpy(),
-                        "programme": ros["programme"].to_numpy(),
+                        "grade": ros["grade"],
+                        "class_label": ros["class_label"],
+                        "programme": ros["programme"],
                         "education_form": np.full(n, "full_time", dtype=object),
                         "consent": np.where(ok, "True", "False"),
-                        "admission_date": ros["admitted"].to_numpy(),
+                        "admission_date": ros["admitted"],
                     }
-                    del blank
                     rel = landing.write(
                         source, sender, period, "students", due, Table(cols, {"student": c.person_id[ch]})
                     )
                     if rel is not None:
-                        gh_rows = np.where(ros["_ghost"].to_numpy())[0]
-                        for i in gh_rows:
+                        for i in np.where(ghost)[0]:
                             landing._fault("double_enrolment", rel, int(i) + 1, "")
-                    # guardians of pupils with consent
                     chc = ch[ok]
-                    lid = ros["local_id"].to_numpy()[ok]
-                    gi, gl, rel_ = [], [], []
+                    lid = ros["local_id"][ok]
                     f = c.family[chc]
+                    gi, gl, rl = [], [], []
                     for who, arr in (
                         ("mother", fam.mother),
                         ("father", fam.father),
@@ -193,18 +240,14 @@ def write_school_exports(
                         has = arr[f] >= 0
                         gi.append(arr[f][has])
                         gl.append(lid[has])
-                        rel_.append(
-                            np.full(
-                                has.sum(), "guardian" if who == "grandmother" and False else who, dtype=object
-                            )
-                        )
-                    gi, gl, rel_ = np.concatenate(gi), np.concatenate(gl), np.concatenate(rel_)
+                        rl.append(np.full(has.sum(), who, dtype=object))
+                    gi, gl, rl = np.concatenate(gi), np.concatenate(gl), np.concatenate(rl)
                     if len(gi):
                         o = np.argsort(gl, kind="stable")
-                        gi, gl, rel_ = gi[o], gl[o], rel_[o]
+                        gi, gl, rl = gi[o], gl[o], rl[o]
                         gcols = sch_fill(len(gi)) | {
                             "local_id": gl,
-                            "relation": rel_,
+                            "relation": rl,
                             "last_name": gu.last[gi],
                             "first_name": gu.first[gi],
                             "middle_name": gu.middle[gi],
@@ -221,31 +264,29 @@ def write_school_exports(
                             Table(gcols, {"guardian": gu.person_id[gi]}),
                         )
                 # --- movements
-                if len(ev_s):
-                    em = ev_s[
-                        (ev_s["date"].to_numpy().astype("datetime64[M]") == np.datetime64(f"{yy}-{mm:02d}"))
-                    ]
-                    em = em[consent[em["child"].to_numpy()]]
-                    if len(em):
-                        ch = em["child"].to_numpy()
-                        dest_s = em["dest_school"].to_numpy()
-                        cols = sch_fill(len(em)) | {
-                            "local_id": em["local_id"].to_numpy(),
+                if ev_s is not None:
+                    em = _take(ev_s, ev_month == month)
+                    if len(em["child"]):
+                        ch = em["child"]
+                        dest_s = em["dest_school"].astype(int)
+                        cols = sch_fill(len(ch)) | {
+                            "local_id": em["local_id"],
                             "last_name": c.last[ch],
                             "first_name": c.first[ch],
                             "middle_name": c.middle[ch],
                             "birth_date": c.birth[ch],
-                            "event_type": em["event_type"].to_numpy(),
-                            "event_date": em["date"].to_numpy(),
-                            "grade": em["grade"].to_numpy(),
-                            "reason": em["reason"].to_numpy(),
-                            "destination": em["destination"].fillna("").to_numpy(dtype=object),
+                            "event_type": em["event_type"],
+                            "event_date": em["date"],
+                            "grade": em["grade"].astype(int),
+                            "reason": em["reason"],
+                            "destination": np.array(
+                                ["" if x is None or x != x else x for x in em["destination"].tolist()],
+                                dtype=object,
+                            ),
                             "destination_school_code": np.where(
                                 dest_s >= 0, code[np.maximum(dest_s, 0)], ""
                             ).astype(object),
-                            "order_no": np.array(
-                                [f"{int(x) % 300 + 1}-у" for x in np.arange(len(em))], dtype=object
-                            ),
+                            "order_no": np.array([f"{i + 1}-у" for i in range(len(ch))], dtype=object),
                         }
                         rel = landing.write(
                             source,
@@ -256,49 +297,56 @@ def write_school_exports(
                             Table(cols, {"student": c.person_id[ch]}),
                         )
                         if rel is not None:
-                            for i in np.where(em["lost"].to_numpy())[0]:
+                            for i in np.where(em["lost"].astype(bool))[0]:
                                 landing._fault("lost_transfer", rel, int(i) + 1, "")
                 # --- marks at the end of a term
                 terms = [t for t, m in TERM_MONTH.items() if m == mm]
-                if terms:
+                if terms and st_s is not None:
                     parts = []
                     for t in terms:
-                        te = d64(Y.term_ends[TERM_INDEX[t] if t != "year" else 3])
-                        act = st_s[(st_s["start"] <= te) & (st_s["end"] >= te) & (st_s["grade"] >= 2)]
-                        act = act[consent[act["child"].to_numpy()]]
-                        if len(act):
-                            parts.append(act.assign(term=t))
+                        te = term_ends[t]
+                        sel = (
+                            (st_s["start"] <= te)
+                            & (st_s["end"] >= te)
+                            & (st_s["grade"] >= 2)
+                            & consent[st_s["child"]]
+                        )
+                        if sel.any():
+                            parts.append((_take(st_s, sel), t))
                     if parts:
-                        mk = pd.concat(parts, ignore_index=True)
-                        ch = mk["child"].to_numpy()
+                        ch = np.concatenate([p[0]["child"] for p in parts])
+                        term = np.concatenate(
+                            [np.full(len(p[0]["child"]), p[1], dtype=object) for p in parts]
+                        )
                         pos = np.searchsorted(py_children, ch)
-                        ti = mk["term"].map(TERM_INDEX).to_numpy()
+                        ti = np.array([TERM_INDEX[t] for t in term.tolist()])
                         vals = marks[pos, ti, :]
-                        cols = sch_fill(len(mk)) | {
-                            "local_id": mk["local_id"].to_numpy(),
-                            "grade": mk["grade"].to_numpy(),
-                            "term": mk["term"].to_numpy(),
+                        cols = sch_fill(len(ch)) | {
+                            "local_id": np.concatenate([p[0]["local_id"] for p in parts]),
+                            "grade": np.concatenate([p[0]["grade"] for p in parts]),
+                            "term": term,
                         }
                         for j, subj in enumerate(SUBJECTS):
-                            v = vals[:, j].astype(object)
+                            v = vals[:, j].astype(str).astype(object)
                             v[vals[:, j] == 0] = ""
-                            cols[subj] = np.array([str(x) for x in v], dtype=object)
+                            cols[subj] = v
                         landing.write(
                             source, sender, period, "marks", due, Table(cols, {"student": c.person_id[ch]})
                         )
                 # --- absences
-                sel = np.where(ab_s_mask & (ab_month == mm))[0]
-                if len(sel):
-                    a = ab.iloc[sel]
-                    a = a[a["date"].dt.year == yy]
-                    a = a[consent[a["child"].to_numpy()]]
-                    if len(a):
-                        ch = a["child"].to_numpy()
-                        cols = sch_fill(len(a)) | {
-                            "local_id": a["local_id"].to_numpy(),
-                            "absence_date": a["date"].to_numpy().astype("datetime64[D]"),
-                            "lessons_missed": a["lessons"].to_numpy(),
-                            "absence_reason": REASONS[a["reason"].to_numpy()],
+                if ab_s is not None:
+                    a = _take(
+                        ab_s,
+                        (ab_s["month"] == mm)
+                        & (ab_s["date"].astype("datetime64[Y]").astype(int) + 1970 == yy),
+                    )
+                    if len(a["child"]):
+                        ch = a["child"]
+                        cols = sch_fill(len(ch)) | {
+                            "local_id": a["local_id"],
+                            "absence_date": a["date"],
+                            "lessons_missed": a["lessons"].astype(int),
+                            "absence_reason": REASONS[a["reason"].astype(int)],
                         }
                         landing.write(
                             source, sender, period, "absences", due, Table(cols, {"student": c.person_id[ch]})

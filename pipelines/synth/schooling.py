@@ -42,6 +42,7 @@ LEAVE_COEF = {
     "school_effect": 1.0,
 }
 TARGET_LEAVE = {"grade_1_8": 0.002, "grade_10_11": 0.008, "grade_9_no_continuation": 0.05}
+MISSED_TARGET = 0.082
 HEALTH_EFFECTS = {
     "second_shift": -0.06,
     "high_load": -0.05,
@@ -380,7 +381,7 @@ class _Sim:
             + rng.normal(0, 0.25, k)
         )
         hgroup = np.select(
-            [c.disabled[enrolled] & (rng.random(k) < 0.9), h < -2.7, h > 1.25, h > -0.45], [5, 4, 1, 2], 3
+            [c.disabled[enrolled] & (rng.random(k) < 0.9), h < -2.7, h > 1.15, h > -0.45], [5, 4, 1, 2], 3
         )
         hgroup = np.where((hgroup == 5) & ~c.disabled[enrolled], 4, hgroup)
         u = rng.random(k)
@@ -460,6 +461,9 @@ class _Sim:
             0.0,
             0.6,
         )
+        miss = np.clip(
+            miss * (MISSED_TARGET / max(miss.mean(), 1e-9)), 0.0, 0.6
+        )  # regional mean ≈ 8%, relative effects kept
         unx = np.clip(
             0.006
             * np.exp(0.9 * c.conduct[enrolled] + 0.8 * family_risk + rng.normal(0, 0.5, k))
@@ -478,6 +482,9 @@ class _Sim:
             - 3.0 * unx
             + rng.normal(0, 0.25, k)
         )
+        z = (
+            z - z.mean()
+        )  # the cut points give the regional mark distribution; schools and pupils differ around it
         zt = z[:, None, None] + rng.normal(0, 0.32, (k, 1, 8)) + rng.normal(0, 0.3, (k, 4, 8))
         zy = zt.mean(axis=1, keepdims=True) * 1.07
         zz = np.concatenate([zt, zy], axis=1)

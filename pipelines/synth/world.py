@@ -260,7 +260,6 @@ def build_schools(
         key = (muni[i], settlement[i])
         counters[key] = counters.get(key, 0) + 1
         num = counters[key]
-        place = settlement[i].split(" ", 1)[1]
         if m.name == "Улан-Удэ":
             label, short = f"{type_ru[kind[i]]} № {i + 1}", f"{short_ru[kind[i]]} № {i + 1}"
         elif num > 1 or kind[i] in ("gymnasium", "lyceum"):
@@ -325,7 +324,8 @@ def build_schools(
     buryat_share = np.array([munis[m].buryat_share for m in muni])
     buryat_native = rng.random(n) < np.clip(buryat_share * 0.55 + 0.02, 0, 0.9)
     language = np.where(buryat_native & (rng.random(n) < 0.15), "buryat_russian", "russian")
-    vendor = np.where(rng.random(n) < 0.55, "a", "b")
+    # each school uses one vendor: 55% vendor A, 45% vendor B (both always present)
+    vendor = np.where(rng.permutation(n) < int(round(n * 0.55)), "a", "b")
     vcodes = rng.choice(np.arange(1000, 9999), n, replace=False)
     vendor_code = np.array([f"bx{c}" for c in vcodes], dtype=object)
     opened = [dt.date(int(rng.integers(1936, 2015)), 9, 1) for _ in range(n)]
@@ -349,6 +349,11 @@ def build_schools(
         - 0.4 * (kind == "special")
     )
     effect_absence = np.exp(rng.normal(0, 0.2, n))
+    # centre the school effects on the pupil-weighted mean, so that small scales keep the regional rates
+    wts = size / size.sum()
+    effect_leave -= (effect_leave * wts).sum()
+    effect_marks -= (effect_marks * wts).sum()
+    effect_absence /= (effect_absence * wts).sum()
     return Schools(
         np.array(codes, dtype=object),
         names,
@@ -393,7 +398,7 @@ def build_people(
     last_birth = as_of
     span_years = (last_birth - first_birth).days / 365.25
     fam_rows = []
-    for mi, (m, p) in enumerate(zip(munis, pupils, strict=True)):
+    for mi, p in enumerate(pupils):
         target = int(p / 8.4 * span_years)
         # family sizes: 45% one child, 35% two, 14% three, 4% four, 2% five (≈35% of children in large families)
         n_fam = int(target / 1.83 * 1.25) + 5

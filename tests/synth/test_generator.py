@@ -1,0 +1,234 @@
+"""The tiny synthetic region: every source present, rates within DOMAIN.md, valid identifiers, faults as configured,
+same seed same bytes, and ground truth for every person row."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from stdnum.ru import inn, ogrn
+
+from pipelines.synth.contract import CONTRACT_DIR, source
+from pipelines.synth.identifiers import snils_is_valid
+from pipelines.synth.landing import default_rates
+from tests.synth.conftest import AS_OF, FILE_FAULTS, clean_rows, landing_files, read_rows
+
+ALL_SOURCES = sorted(p.stem for p in (CONTRACT_DIR / "sources").glob("*.yaml"))
+
+
+def test_every_contract_source_and_entity_has_landing_files(tiny):
+    for name in ALL_SOURCES:
+        for entity in source(name).entities:
+            assert landing_files(tiny, name, entity), f"no files for {name}.{entity}"
+    for f in (
+        "record_links.csv",
+        "faults.csv",
+        "persons.csv",
+        "enrolment_snapshots.csv",
+        "pupil_years.csv",
+        "school_effects.csv",
+        "manifest.json",
+        "events.csv",
+        "outcomes.csv",
+        "effects.json",
+    ):
+        assert (tiny / "ground_truth" / f).exists(), f
+
+
+def test_landing_paths_follow_the_convention(tiny):
+    import re
+
+    pat = re.compile(
+        r"^[a-z_]+/[A-Za-z0-9_]+/(\d{4}-\d{2}|\d{4}-Q[1-4]|\d{4}-\d{2}|\d{4}|\d{4}-campaign)/[a-z_]+__\d{8}T\d{6}\.(csv|jsonl|xlsx)$"
+    )
+    for p in (tiny / "landing").rglob("*.*"):
+        rel = str(p.relative_to(tiny / "landing"))
+        assert pat.match(rel), rel
+        assert p.stem.split("__")[1][:8] <= AS_OF.strftime("%Y%m%d"), f"{rel} sent after --as-of"
+
+
+def test_tiny_has_about_two_thousand_pupils_a_year(tiny):
+    snap = pd.read_csv(tiny / "ground_truth" / "enrolment_snapshots.csv")
+    per_year = snap.groupby("school_year")["pupils"].sum()
+    assert len(per_year) == 3
+    assert per_year.between(1500, 2600).all(), per_year.to_dict()
+    consent_share = 1 - snap["pupils_with_consent"].sum() / snap["pupils"].sum()
+    assert 0.01 <= consent_share <= 0.06
+
+
+def test_marks_follow_the_domain_distribution(tiny, faults):
+    a = clean_rows(tiny, faults, "school_vendor_a", "marks")
+    cols = [c for c in a.columns if c.startswith("mark_")]
+    v = pd.to_numeric(a[cols].stack().replace("", np.nan), errors="coerce").dropna()
+    share = v.value_counts(normalize=True)
+    assert 0.17 <= share[5] <= 0.28, share.to_dict()
+    assert 0.37 <= share[4] <= 0.48, share.to_dict()
+    assert 0.27 <= share[3] <= 0.40, share.to_dict()
+    assert 0.005 <= share[2] <= 0.04, share.to_dict()
+
+
+def test_absences_are_mostly_illness_peaking_in_winter(tiny, faults):
+    ab = clean_rows(tiny, faults, "school_vendor_a", "absences")
+    ab["lessons"] = pd.to_numeric(ab["lessons_missed"], errors="coerce")
+    by_reason = ab.groupby("absence_reason")["lessons"].sum()
+    share_ill = by_reason["Б"] / by_reason.sum()
+    assert 0.6 <= share_ill <= 0.9, by_reason.to_dict()
+    month = ab["absence_date"].str[3:5]
+    per_month = month.value_counts()
+    assert per_month.get("02", 0) > per_month.get("09", 0)
+    py = pd.read_csv(tiny / "ground_truth" / "pupil_years.csv")
+    assert 0.06 <= py["missed_share"].mean() <= 0.10
+    assert 0.005 <= py["unexcused_share"].mean() <= 0.02
+
+
+def test_health_and_pe_groups_within_domain_ranges(tiny):
+    py = pd.read_csv(tiny / "ground_truth" / "pupil_years.csv")
+    hg = py["health_group"].value_counts(normalize=True)
+    assert 0.12 <= hg[1] <= 0.30 and 0.45 <= hg[2] <= 0.65 and 0.14 <= hg[3] <= 0.32, hg.to_dict()
+    assert hg.get(5, 0) <= 0.035
+    g1 = py[py["grade"] == 1]["health_group"].eq(1).mean()
+    g11 = py[py["grade"] == 11]["health_group"].eq(1).mean()
+    assert g1 > g11
+    pe = py["pe_group"].value_counts(normalize=True)
+    assert 0.52 <= pe["main"] <= 0.72 and 0.18 <= pe["preparatory"] <= 0.36, pe.to_dict()
+
+
+def test_repetition_and_leaving_rates_are_plausible(tiny):
+    ev = pd.read_csv(tiny / "ground_truth" / "events.csv")
+    py = pd.read_csv(tiny / "ground_truth" / "pupil_years.csv")
+    done = py[py["school_year"] != "2026/27"]
+    rep = (ev["event_type"] == "repeated").sum() / len(done)
+    assert 0.0005 <= rep <= 0.01, rep
+    g9 = done[done["grade"] == 9]
+    assert 0.02 <= g9["p_leave"].mean() <= 0.09
+    assert done[done["grade"] < 9]["p_leave"].mean() < 0.01
+    # the planted drivers really drive: pupils with much unexcused absence have a higher true probability
+    hi = done["unexcused_share"] > done["unexcused_share"].quantile(0.9)
+    assert done.loc[hi, "p_leave"].mean() > 2 * done.loc[~hi, "p_leave"].mean()
+
+
+def test_every_uncorrupted_snils_inn_and_ogrn_is_valid(tiny, faults):
+    bad = set(
+        zip(faults["file"], faults["row"], strict=True)
+    )  # any planted fault in the row (a duplicate copies it)
+    bad_files = set(faults.loc[faults["fault"].isin(FILE_FAULTS), "file"])
+    checked = 0
+    for name in ALL_SOURCES:
+        src = source(name)
+        for entity, ent in src.entities.items():
+            snils_fields = [f.name for f in ent.fields if f.type == "snils"]
+            if not snils_fields:
+                continue
+            for p in landing_files(tiny, name, entity):
+                rel = str(p.relative_to(tiny / "landing"))
+                if rel in bad_files:
+                    continue
+                for i, row in enumerate(read_rows(p, name, entity), start=1):
+                    for f in snils_fields:
+                        v = row.get(f, "")
+                        if v and (rel, str(i)) not in bad:
+                            assert snils_is_valid(v), (rel, i, f, v)
+                            checked += 1
+    assert checked > 1000
+    reg = pd.concat(
+        [
+            pd.DataFrame(read_rows(p, "school_register", "schools"))
+            for p in landing_files(tiny, "school_register", "schools")
+        ]
+    )
+    assert reg["inn"].map(inn.is_valid).all() and reg["inn"].str.startswith("03").all()
+    assert reg["ogrn"].map(ogrn.is_valid).all()
+
+
+def test_faults_appear_at_the_configured_rates(tiny, faults, links):
+    rates = default_rates()
+    counts = faults["fault"].value_counts()
+    named = ~links["file"].str.contains("/marks__|/absences__", regex=True)
+    person_rows = int(named.sum())  # rows that carry names and СНИЛС
+    for fault in ("name_variant", "snils_missing"):
+        observed = counts.get(fault, 0) / person_rows
+        assert 0.4 * rates[fault] <= observed <= 1.3 * rates[fault], (fault, observed)
+    manifest = json.loads((tiny / "ground_truth" / "manifest.json").read_text())
+    rows = sum(manifest["counts"]["rows"].values())
+    for fault in ("duplicate_row", "unknown_code", "missing_required"):
+        observed = counts.get(fault, 0) / rows
+        assert 0.3 * rates[fault] <= observed <= 2.0 * rates[fault], (fault, observed)
+    for fault in ("resubmission", "duplicate_file", "late_submission", "missing_submission"):
+        assert counts.get(fault, 0) > 0, fault
+    # each listed fault names a known kind with the rule and action of faults.yaml
+    import yaml
+
+    spec = {f["fault"]: f for f in yaml.safe_load((CONTRACT_DIR / "faults.yaml").read_text())["faults"]}
+    for fault, rule, action in faults[["fault", "rule", "action"]].drop_duplicates().itertuples(index=False):
+        assert fault in spec and (spec[fault]["rule"] or "") == rule and spec[fault]["action"] == action
+
+
+def test_ground_truth_links_every_person_row(tiny, links, faults):
+    linked = links.groupby("file")["row"].agg(["max", "nunique"])
+    missing_cols = set(faults.loc[faults["fault"] == "missing_columns", "file"])
+    broken = set(faults.loc[faults["fault"].isin({"wrong_encoding", "encoding_detected"}), "file"])
+    for name in ALL_SOURCES:
+        src = source(name)
+        for entity, ent in src.entities.items():
+            if not ent.persons:
+                continue
+            for p in landing_files(tiny, name, entity):
+                rel = str(p.relative_to(tiny / "landing"))
+                if rel in broken or rel in missing_cols:
+                    continue
+                n = len(read_rows(p, name, entity)) if src.format != "csv" or "truncated" not in rel else None
+                assert rel in linked.index, rel
+                assert linked.loc[rel, "max"] == n and linked.loc[rel, "nunique"] == n, (
+                    rel,
+                    n,
+                    linked.loc[rel].to_dict(),
+                )
+    persons = pd.read_csv(tiny / "ground_truth" / "persons.csv", usecols=["person_id"])
+    assert set(links["person_id"]) <= set(persons["person_id"])
+
+
+def _tree_hash(root: Path) -> str:
+    h = hashlib.sha256()
+    for p in sorted(root.rglob("*")):
+        if p.is_file():
+            h.update(str(p.relative_to(root)).encode())
+            h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def test_same_seed_gives_the_same_bytes_through_the_command(tiny, tmp_path):
+    out = tmp_path / "again"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "kontingent.cli",
+            "generate",
+            "--scale",
+            "tiny",
+            "--seed",
+            "7",
+            "--as-of",
+            AS_OF.isoformat(),
+            "--out",
+            str(out),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    assert _tree_hash(out) == _tree_hash(tiny)
+
+
+def test_bad_arguments_give_one_russian_sentence(tmp_path):
+    r = subprocess.run(
+        [sys.executable, "-m", "kontingent.cli", "generate", "--scale", "huge", "--out", str(tmp_path / "x")],
+        capture_output=True,
+        text=True,
+    )
+    assert r.returncode == 1
+    assert "Неизвестный масштаб" in r.stderr and "Traceback" not in r.stderr
