@@ -17,11 +17,16 @@ demographics as (
         birth_year,
         birth_month
     from (
-        select person_key, sex, birth_year, birth_month, count(*) as observations
+        select
+            person_key,
+            sex,
+            birth_year,
+            birth_month,
+            count(*) as observations
         from {{ ref('int_pupil_rosters_unioned') }}
         group by person_key, sex, birth_year, birth_month
     ) as counted
-    order by person_key, observations desc
+    order by person_key asc, observations desc
 ),
 
 residence as (
@@ -35,7 +40,7 @@ residence as (
             snapshot_years.person_key = population.person_key
             and population.extract_date <= snapshot_years.reference_date + interval '1 year'
     inner join {{ ref('int_municipalities_latest') }} as municipalities on population.oktmo = municipalities.oktmo
-    order by snapshot_years.person_key, snapshot_years.school_year_start, population.extract_date desc
+    order by snapshot_years.person_key asc, snapshot_years.school_year_start asc, population.extract_date desc
 ),
 
 health as (
@@ -48,8 +53,8 @@ health as (
     inner join {{ ref('int_health_checkups_linked') }} as checkups
         on
             snapshot_years.person_key = checkups.person_key
-            and checkups.school_year_start <= snapshot_years.school_year_start
-    order by snapshot_years.person_key, snapshot_years.school_year_start, checkups.checkup_date desc
+            and snapshot_years.school_year_start >= checkups.school_year_start
+    order by snapshot_years.person_key asc, snapshot_years.school_year_start asc, checkups.checkup_date desc
 ),
 
 benefits as (
@@ -61,8 +66,8 @@ benefits as (
     inner join {{ ref('int_benefits_linked') }} as benefits
         on
             snapshot_years.person_key = benefits.person_key
-            and benefits.start_date <= snapshot_years.reference_date
-            and (benefits.end_date is null or benefits.end_date >= snapshot_years.reference_date)
+            and snapshot_years.reference_date >= benefits.start_date
+            and (benefits.end_date is null or snapshot_years.reference_date <= benefits.end_date)
     group by snapshot_years.person_key, snapshot_years.school_year_start
 ),
 
@@ -77,8 +82,8 @@ registers as (
     inner join {{ ref('int_register_events_unioned') }} as registers
         on
             snapshot_years.person_key = registers.person_key
-            and registers.registered_date <= snapshot_years.reference_date
-            and (registers.deregistered_date is null or registers.deregistered_date >= snapshot_years.reference_date)
+            and snapshot_years.reference_date >= registers.registered_date
+            and (registers.deregistered_date is null or snapshot_years.reference_date <= registers.deregistered_date)
     group by snapshot_years.person_key, snapshot_years.school_year_start
 )
 

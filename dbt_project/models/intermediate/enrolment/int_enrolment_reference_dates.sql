@@ -13,22 +13,40 @@ years as (
 ),
 
 candidates as (
-    select school_year_start, make_date(school_year_start, 9, 20) as reference_date, 'oo1_20_september' as reference_kind
+    select
+        school_year_start,
+        make_date(school_year_start, 9, 20) as reference_date,
+        'oo1_20_september' as reference_kind
     from years
     union all
-    select school_year_start, make_date(school_year_start + 1, 1, 1), 'january_1'
+    select
+        school_year_start,
+        make_date(school_year_start + 1, 1, 1),
+        'january_1'
     from years
     union all
-    select school_year_start, make_date(school_year_start, 10, 31), 'quarter_1_end'
+    select
+        school_year_start,
+        make_date(school_year_start, 10, 31),
+        'quarter_1_end'
     from years
     union all
-    select school_year_start, make_date(school_year_start, 12, 31), 'quarter_2_end'
+    select
+        school_year_start,
+        make_date(school_year_start, 12, 31),
+        'quarter_2_end'
     from years
     union all
-    select school_year_start, make_date(school_year_start + 1, 3, 31), 'quarter_3_end'
+    select
+        school_year_start,
+        make_date(school_year_start + 1, 3, 31),
+        'quarter_3_end'
     from years
     union all
-    select school_year_start, make_date(school_year_start + 1, 5, 31), 'quarter_4_end'
+    select
+        school_year_start,
+        make_date(school_year_start + 1, 5, 31),
+        'quarter_4_end'
     from years
 )
 

@@ -42,13 +42,13 @@ covered as (
         spells.school_code,
         row_number() over (
             partition by dates.reference_date, spells.person_key
-            order by spells.is_reappearance, spells.start_date desc, spells.spell_key
+            order by spells.is_reappearance asc, spells.start_date desc, spells.spell_key asc
         ) as spell_preference
     from dates
     inner join spells
         on
-            spells.start_date <= dates.reference_date
-            and (spells.end_date is null or spells.end_date >= dates.reference_date)
+            dates.reference_date >= spells.start_date
+            and (spells.end_date is null or dates.reference_date <= spells.end_date)
 ),
 
 with_grade as (

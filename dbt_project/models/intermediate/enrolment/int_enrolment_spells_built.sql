@@ -139,8 +139,12 @@ spells as (
         min(evidence_date) filter (where evidence_kind = 'entry') as entry_date,
         min(evidence_date) filter (where evidence_kind = 'exit') as exit_date,
         count(*) filter (where evidence_kind <> 'exit') as presence_evidence,
-        (array_agg(event_type order by evidence_date desc, event_type nulls last)
-            filter (where evidence_kind <> 'exit'))[1] in ('promoted', 'repeated') as ends_with_continuation_order
+        (
+            array_agg(event_type order by evidence_date desc, event_type asc nulls last)
+            filter (where evidence_kind <> 'exit')
+        )[1
+        ] in ('promoted', 'repeated'
+        ) as ends_with_continuation_order
     from sequenced
     group by person_key, school_code, spell_number
 ),

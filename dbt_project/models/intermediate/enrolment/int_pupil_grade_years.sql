@@ -27,10 +27,25 @@ movements as (
 
 observed as (
     select
-        person_key, school_code, school_year_start, grade, class_label, programme, education_form, preference
+        person_key,
+        school_code,
+        school_year_start,
+        grade,
+        class_label,
+        programme,
+        education_form,
+        preference
     from rosters
     union all
-    select person_key, school_code, school_year_start, grade, null, null, null, 3
+    select
+        person_key,
+        school_code,
+        school_year_start,
+        grade,
+        null,
+        null,
+        null,
+        3
     from movements
     union all
     -- June orders fix the next school year's grade
@@ -52,7 +67,7 @@ ranked as (
         *,
         row_number() over (
             partition by person_key, school_code, school_year_start
-            order by preference, grade desc
+            order by preference asc, grade desc
         ) as preference_order
     from observed
     where grade between 1 and 12

@@ -15,7 +15,7 @@ ranked as (
         local_key,
         person_key,
         count(*) over (partition by local_key) as candidate_persons,
-        row_number() over (partition by local_key order by rows_with_key desc, person_key) as preference
+        row_number() over (partition by local_key order by rows_with_key desc, person_key asc) as preference
     from keyed
 )
 

@@ -41,10 +41,18 @@ edges as (
 
 incident as (
     -- both ends of an edge within one person
-    select edges.signature_id, edges.anchor_signature_id as other_signature_id, edges.rule_rank, edges.match_rule
+    select
+        edges.signature_id,
+        edges.anchor_signature_id as other_signature_id,
+        edges.rule_rank,
+        edges.match_rule
     from edges
     union all
-    select edges.anchor_signature_id, edges.signature_id, edges.rule_rank, edges.match_rule
+    select
+        edges.anchor_signature_id,
+        edges.signature_id,
+        edges.rule_rank,
+        edges.match_rule
     from edges
 ),
 
@@ -63,7 +71,9 @@ best_rule as (
 ),
 
 signature_rows as (
-    select signature_id, count(*) as rows_with_signature
+    select
+        signature_id,
+        count(*) as rows_with_signature
     from records
     group by signature_id
 ),

@@ -36,9 +36,21 @@ chain_conflicts as (
 ),
 
 final as (
-    select conflict_kind, token_kind, token_value, signatures, distinct_snils from token_conflicts
+    select
+        conflict_kind,
+        token_kind,
+        token_value,
+        signatures,
+        distinct_snils
+    from token_conflicts
     union all
-    select conflict_kind, token_kind, token_value, signatures, distinct_snils from chain_conflicts
+    select
+        conflict_kind,
+        token_kind,
+        token_value,
+        signatures,
+        distinct_snils
+    from chain_conflicts
 )
 
 select * from final

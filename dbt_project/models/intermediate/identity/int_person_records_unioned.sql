@@ -55,10 +55,10 @@ described as (
             when snils_token is null and name_dob_token is null and local_key is null
                 then 'r' || {{ record_key('_source_file', '_source_row', 'person_role') }}
             else 'g' || md5(
-            coalesce(local_key, '') || '|' || coalesce(snils_token, '') || '|' || coalesce(name_dob_token, '')
-            || '|' || coalesce(name_dob_swapped_token, '') || '|' || coalesce(fuzzy_name_dob_token, '')
-            || '|' || coalesce(fuzzy_name_dob_swapped_token, '') || '|' || coalesce(fuzzy_first_last_dob_token, '')
-            )
+                    coalesce(local_key, '') || '|' || coalesce(snils_token, '') || '|' || coalesce(name_dob_token, '')
+                    || '|' || coalesce(name_dob_swapped_token, '') || '|' || coalesce(fuzzy_name_dob_token, '')
+                    || '|' || coalesce(fuzzy_name_dob_swapped_token, '') || '|' || coalesce(fuzzy_first_last_dob_token, '')
+                )
         end as signature_id
     from unioned
 )

@@ -49,11 +49,19 @@ snils_rows as (
 ),
 
 strong_keys as (
-    select signature_id, 'name_dob' as key_kind, name_dob_token as key_value, snils_token
+    select
+        signature_id,
+        'name_dob' as key_kind,
+        name_dob_token as key_value,
+        snils_token
     from signatures
     where name_dob_token is not null
     union all
-    select signature_id, 'local_id', local_key, snils_token
+    select
+        signature_id,
+        'local_id',
+        local_key,
+        snils_token
     from signatures
     where local_key is not null
 ),

@@ -15,26 +15,68 @@ with signatures as (
 ),
 
 claims as (
-    select signature_id, 1 as rule_rank, 'snils' as token_kind, false as is_swapped, snils_token as token_value
-    from signatures where snils_token is not null
+    select
+        signature_id,
+        1 as rule_rank,
+        'snils' as token_kind,
+        false as is_swapped,
+        snils_token as token_value
+    from signatures
+    where snils_token is not null
     union all
-    select signature_id, 2, 'local_id', false, local_key
-    from signatures where local_key is not null
+    select
+        signature_id,
+        2,
+        'local_id',
+        false,
+        local_key
+    from signatures
+    where local_key is not null
     union all
-    select signature_id, 3, 'name_dob', false, name_dob_token
-    from signatures where name_dob_token is not null
+    select
+        signature_id,
+        3,
+        'name_dob',
+        false,
+        name_dob_token
+    from signatures
+    where name_dob_token is not null
     union all
-    select signature_id, 3, 'name_dob', true, name_dob_swapped_token
-    from signatures where name_dob_swapped_token is not null
+    select
+        signature_id,
+        3,
+        'name_dob',
+        true,
+        name_dob_swapped_token
+    from signatures
+    where name_dob_swapped_token is not null
     union all
-    select signature_id, 4, 'fuzzy_name_dob', false, fuzzy_name_dob_token
-    from signatures where fuzzy_name_dob_token is not null
+    select
+        signature_id,
+        4,
+        'fuzzy_name_dob',
+        false,
+        fuzzy_name_dob_token
+    from signatures
+    where fuzzy_name_dob_token is not null
     union all
-    select signature_id, 4, 'fuzzy_name_dob', true, fuzzy_name_dob_swapped_token
-    from signatures where fuzzy_name_dob_swapped_token is not null
+    select
+        signature_id,
+        4,
+        'fuzzy_name_dob',
+        true,
+        fuzzy_name_dob_swapped_token
+    from signatures
+    where fuzzy_name_dob_swapped_token is not null
     union all
-    select signature_id, 5, 'fuzzy_first_last_dob', false, fuzzy_first_last_dob_token
-    from signatures where fuzzy_first_last_dob_token is not null
+    select
+        signature_id,
+        5,
+        'fuzzy_first_last_dob',
+        false,
+        fuzzy_first_last_dob_token
+    from signatures
+    where fuzzy_first_last_dob_token is not null
 ),
 
 final as (

@@ -12,18 +12,26 @@ with recursive signatures as (
 ),
 
 edges as (
-    select signature_id as from_signature_id, anchor_signature_id as to_signature_id
+    select
+        signature_id as from_signature_id,
+        anchor_signature_id as to_signature_id
     from {{ ref('int_person_match_edges') }}
     union
-    select anchor_signature_id, signature_id
+    select
+        anchor_signature_id,
+        signature_id
     from {{ ref('int_person_match_edges') }}
 ),
 
 reach (signature_id, reached_signature_id) as (
-    select signature_id, signature_id
+    select
+        signature_id,
+        signature_id
     from signatures
     union
-    select reach.signature_id, edges.to_signature_id
+    select
+        reach.signature_id,
+        edges.to_signature_id
     from reach
     inner join edges on reach.reached_signature_id = edges.from_signature_id
 ),
@@ -57,11 +65,11 @@ resolved as (
         case
             when component_profile.distinct_snils <= 1
                 then coalesce(
-                    'snils:' || component_profile.min_snils_token,
-                    'name_dob:' || component_profile.min_name_dob_token,
-                    'local:' || component_profile.min_local_key,
-                    'signature:' || components.component_id
-                )
+                        'snils:' || component_profile.min_snils_token,
+                        'name_dob:' || component_profile.min_name_dob_token,
+                        'local:' || component_profile.min_local_key,
+                        'signature:' || components.component_id
+                    )
             when signatures.snils_token is not null then 'snils:' || signatures.snils_token
             else 'held:' || signatures.signature_id
         end as person_anchor

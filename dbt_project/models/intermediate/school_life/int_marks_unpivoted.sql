@@ -44,13 +44,22 @@ unioned as (
 
 unpivoted as (
     {% for s in subjects -%}
-    select
-        local_key, school_code, grade, term, school_year_start, '{{ s }}' as subject_code, mark_{{ s }} as mark,
-        _submission_id, _source_file, _source_row, loaded_at
-    from unioned
-    where mark_{{ s }} is not null
-    {% if not loop.last %}union all
-    {% endif %}
+        select
+            local_key,
+            school_code,
+            grade,
+            term,
+            school_year_start,
+            '{{ s }}' as subject_code,
+            mark_{{ s }} as mark,
+            _submission_id,
+            _source_file,
+            _source_row,
+            loaded_at
+        from unioned
+        where mark_{{ s }} is not null
+        {% if not loop.last %}union all
+        {% endif %}
     {%- endfor %}
 )
 
