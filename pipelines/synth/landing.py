@@ -67,7 +67,7 @@ def _fmt_dates(values: np.ndarray, fmt: str) -> np.ndarray:
         arr = pd.to_datetime(pd.Series(arr), errors="coerce").to_numpy().astype("datetime64[D]")
     arr = arr.astype("datetime64[D]")
     nat = np.isnat(arr)
-    safe = np.where(nat, np.datetime64("2000-01-01"), arr)
+    safe, inverse = np.unique(np.where(nat, np.datetime64("2000-01-01"), arr), return_inverse=True)
     y = (safe.astype("datetime64[Y]").astype(int) + 1970).tolist()
     mo = (safe.astype("datetime64[M]").astype(int) % 12 + 1).tolist()
     d = ((safe - safe.astype("datetime64[M]")).astype(int) + 1).tolist()
@@ -77,14 +77,13 @@ def _fmt_dates(values: np.ndarray, fmt: str) -> np.ndarray:
         out = [f"{c:02d}.{b:02d}.{a:04d}" for a, b, c in zip(y, mo, d, strict=True)]
     else:
         out = [dt.date(a, b, c).strftime(fmt) for a, b, c in zip(y, mo, d, strict=True)]
-    out = np.array(out, dtype=object)
+    out = np.array(out, dtype=object)[inverse.ravel()]
     out[nat] = ""
     return out
 
 
 def format_column(f: contract.Field, values, date_format: str) -> np.ndarray:
     v = np.asarray(values)
-    n = len(v)
     if f.type == "date":
         return _fmt_dates(v, date_format)
     if f.type in ("code", "bool") and f.codes:
@@ -94,7 +93,10 @@ def format_column(f: contract.Field, values, date_format: str) -> np.ndarray:
         inv[""] = ""
         inv["None"] = ""
         inv["nan"] = ""
-        return np.array([inv[str(x)] for x in v.tolist()], dtype=object)
+        if v.dtype == object:
+            v = np.where(v == None, "", v)  # noqa: E711 - elementwise test on an object array
+        uniq, inverse = np.unique(v.astype(str), return_inverse=True)
+        return np.array([inv[x] for x in uniq.tolist()], dtype=object)[inverse.ravel()]
     if v.dtype.kind in "iu":
         return v.astype(str).astype(object)
     if v.dtype.kind == "f":
@@ -102,12 +104,11 @@ def format_column(f: contract.Field, values, date_format: str) -> np.ndarray:
         return out
     if v.dtype.kind == "b":
         return np.where(v, "1", "0").astype(object)
-    out = (
-        np.array(["" if x is None else str(x) for x in v.tolist()], dtype=object)
-        if n
-        else np.array([], dtype=object)
-    )
-    return out
+    if v.dtype == object:
+        out = v.copy()
+        out[v == None] = ""  # noqa: E711 - elementwise test on an object array
+        return out
+    return v.astype(str).astype(object)
 
 
 def _swap_day_month(s: str, date_format: str) -> str | None:
@@ -251,7 +252,9 @@ class Landing:
         if src.encoding == "cp1251":
             for i, f in enumerate(ent.fields):
                 if f.type == "string":
-                    cols[i] = np.array([cp1251_safe(x) for x in cols[i].tolist()], dtype=object)
+                    if len(cols[i]):
+                        joined = cp1251_safe("\x1f".join(map(str, cols[i].tolist())))
+                        cols[i] = np.array(joined.split("\x1f"), dtype=object)
         mat = np.empty((n, len(ent.fields)), dtype=object)
         for i, c in enumerate(cols):
             mat[:, i] = c
@@ -452,27 +455,32 @@ class Landing:
         return buf.getvalue()
 
     def _jsonl(self, src, fields, rows) -> str:
+        # one JSON object per row, keys in contract order; numbers and booleans unquoted, blanks as null
         kinds = []
         for f in fields:
             if f.type == "int":
-                kinds.append("int")
+                kinds.append(1)
             elif f.type == "bool" and f.codes and set(map(str, f.codes)) == {"true", "false"}:
-                kinds.append("bool")
+                kinds.append(2)
             else:
-                kinds.append("str")
+                kinds.append(0)
+        keys = [json.dumps(f.header, ensure_ascii=False) + ": " for f in fields]
+        enc = json.JSONEncoder(ensure_ascii=False).encode
         out = []
         for row in rows:
-            d = {}
-            for f, k, v in zip(fields, kinds, row, strict=True):
+            parts = []
+            for key, k, v in zip(keys, kinds, row, strict=True):
                 if v == "":
-                    d[f.header] = None
-                elif k == "int" and v.lstrip("-").isdigit():
-                    d[f.header] = int(v)
-                elif k == "bool" and v in ("true", "false"):
-                    d[f.header] = v == "true"
+                    parts.append(key + "null")
+                elif k == 1 and v.lstrip("-").isdigit():
+                    parts.append(key + v)
+                elif k == 2 and (v == "true" or v == "false"):
+                    parts.append(key + v)
+                elif '"' in v or "\\" in v:
+                    parts.append(key + enc(v))
                 else:
-                    d[f.header] = v
-            out.append(json.dumps(d, ensure_ascii=False))
+                    parts.append(key + '"' + v + '"')
+            out.append("{" + ", ".join(parts) + "}")
         return "\n".join(out) + "\n"
 
     def _xlsx(self, src, ent, fields, rows, rel_dir) -> bytes:

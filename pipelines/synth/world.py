@@ -402,63 +402,59 @@ def build_people(
         target = int(p / 8.4 * span_years)
         # family sizes: 45% one child, 35% two, 14% three, 4% four, 2% five (≈35% of children in large families)
         n_fam = int(target / 1.83 * 1.25) + 5
-        sizes = rng.choice([1, 2, 3, 4, 5], n_fam, p=[0.45, 0.35, 0.14, 0.04, 0.02])
+        sizes = rng.choice([1, 2, 3, 4, 5], n_fam, p=[0.38, 0.33, 0.19, 0.07, 0.03])
         fam_rows.append((mi, sizes, target))
-    fam_muni, fam_size_l = [], []
-    child_fam_l, child_birth_l = [], []
-    fam_idx = 0
     lo = np.datetime64(first_birth, "D")
     hi = np.datetime64(last_birth, "D")
+    span = int((hi - lo).astype(int))
+    fam_muni_l, child_fam_l, child_birth_l = [], [], []
+    fam_idx = 0
     for mi, sizes, target in fam_rows:
-        count = 0
-        for s in sizes:
-            if count >= target:
-                break
-            first = lo + int(rng.integers(-3650, int((hi - lo).astype(int))))
-            births = [first]
-            for _ in range(s - 1):
-                births.append(births[-1] + int(rng.gamma(4.0, 220) + 300))
-            births = [b for b in births if lo <= b <= hi]
-            if not births:
-                continue
-            fam_muni.append(mi)
-            fam_size_l.append(len(births))
-            child_fam_l.extend([fam_idx] * len(births))
-            child_birth_l.extend(births)
-            count += len(births)
-            fam_idx += 1
+        nf = len(sizes)
+        first = lo + rng.integers(-3650, span, nf)
+        gaps = (rng.gamma(4.0, 220, (nf, 4)) + 300).astype(int)
+        births = first[:, None] + np.concatenate([np.zeros((nf, 1), int), np.cumsum(gaps, axis=1)], axis=1)
+        valid = (np.arange(5)[None, :] < sizes[:, None]) & (births >= lo) & (births <= hi)
+        counts = valid.sum(axis=1)
+        keep = counts > 0
+        cum = np.cumsum(counts * keep)
+        keep &= (cum - counts) < target  # add families until the target number of children is reached
+        fi = np.where(keep)[0]
+        new_ids = fam_idx + np.arange(len(fi))
+        v = valid[fi]
+        child_fam_l.append(np.repeat(new_ids, v.sum(axis=1)))
+        child_birth_l.append(births[fi][v])
+        fam_muni_l.append(np.full(len(fi), mi))
+        fam_idx += len(fi)
+    fam_muni = np.concatenate(fam_muni_l)
+    child_fam_arr = np.concatenate(child_fam_l)
+    child_birth_arr = np.concatenate(child_birth_l).astype("datetime64[D]")
     F = fam_idx
-    fam_muni = np.array(fam_muni)
-    C = len(child_birth_l)
-    child_fam = np.array(child_fam_l)
-    child_birth = np.array(child_birth_l, dtype="datetime64[D]")
+    C = len(child_birth_arr)
+    child_fam = child_fam_arr
+    child_birth = child_birth_arr
     # families
     urban_share = np.array([m.urban_share for m in munis])[fam_muni]
     fam_urban = rng.random(F) < urban_share
     fam_buryat = rng.random(F) < np.array([m.buryat_share for m in munis])[fam_muni]
-    settle = []
-    streets = (
-        list(faker.street_titles) if hasattr(faker, "street_titles") else ["Советская", "Школьная", "Ленина"]
-    )
     from faker.providers.address.ru_RU import Provider as _Addr
 
-    streets = list(_Addr.street_titles)
+    streets = np.array(list(_Addr.street_titles), dtype=object)
+    pick = rng.random(F)
+    street = streets[rng.integers(0, len(streets), F)]
+    house = rng.integers(1, 120, F)
+    flat = rng.integers(1, 180, F)
+    settle = []
     addr = np.empty(F, dtype=object)
     for f in range(F):
         m = munis[fam_muni[f]]
         setts = SETTLEMENTS[m.name]
-        s = (
-            setts[0]
-            if fam_urban[f]
-            else setts[int(rng.integers(1 if len(setts) > 1 and m.urban_share > 0 else 0, len(setts)))]
-        )
-        settle.append(s)
-        st = streets[int(rng.integers(0, len(streets)))]
-        house = int(rng.integers(1, 120))
-        flat = f", кв. {int(rng.integers(1, 180))}" if fam_urban[f] else ""
-        addr[f] = (
-            f"Республика Бурятия, {m.name if m.kind == 'district' else 'г. ' + m.name}, {s}, ул. {st}, д. {house}{flat}"
-        )
+        first_rural = 1 if len(setts) > 1 and m.urban_share > 0 else 0
+        st = setts[0] if fam_urban[f] else setts[first_rural + int(pick[f] * (len(setts) - first_rural))]
+        settle.append(st)
+        where = m.name if m.kind == "district" else "г. " + m.name
+        tail = f", кв. {flat[f]}" if fam_urban[f] else ""
+        addr[f] = f"Республика Бурятия, {where}, {st}, ул. {street[f]}, д. {house[f]}{tail}"
     # guardians: mothers always, fathers in 72% of families; orphans' families get a grandmother-guardian instead
     orphan_fam = rng.random(F) < 0.018 * 1.0
     has_father = (rng.random(F) < 0.72) & ~orphan_fam
@@ -480,41 +476,48 @@ def build_people(
     mother_first = np.where(
         fam_buryat, _choose(rng, nm.BURYAT_FEMALE, F), _choose(rng, nm.ADULT_FEMALE_RU, F)
     )
+    maternal_gf = np.where(fam_buryat, _choose(rng, nm.BURYAT_MALE, F), _choose(rng, nm.ADULT_MALE_RU, F))
+    mother_gap = rng.integers(19 * 365, 36 * 365, F)
+    father_gap = rng.integers(21 * 365, 40 * 365, F)
+    granny_gap = rng.integers(42 * 365, 62 * 365, F)
+    granny_first = _choose(rng, nm.ADULT_FEMALE_RU + ["Валентина", "Галина", "Нина", "Тамара"], F)
+    granny_father = _choose(rng, nm.ADULT_MALE_RU, F)
     for f in range(F):
         sm = surname_m[f]
         if has_mother[f]:
             mother[f] = len(g_rows)
-            b = fam_first_birth[f] - int(rng.integers(19 * 365, 36 * 365))
             g_rows.append(
                 (
                     f,
                     1,
-                    b,
+                    fam_first_birth[f] - mother_gap[f],
                     nm.female_surname(sm),
                     mother_first[f],
-                    nm.patronymic(
-                        grandfather_first[f]
-                        if rng.random() < 0.0
-                        else _choose(rng, nm.ADULT_MALE_RU if not fam_buryat[f] else nm.BURYAT_MALE, 1)[0],
-                        "female",
-                    ),
+                    nm.patronymic(maternal_gf[f], "female"),
                 )
             )
         if has_father[f]:
             father[f] = len(g_rows)
-            b = fam_first_birth[f] - int(rng.integers(21 * 365, 40 * 365))
-            g_rows.append((f, 0, b, sm, father_first[f], nm.patronymic(grandfather_first[f], "male")))
+            g_rows.append(
+                (
+                    f,
+                    0,
+                    fam_first_birth[f] - father_gap[f],
+                    sm,
+                    father_first[f],
+                    nm.patronymic(grandfather_first[f], "male"),
+                )
+            )
         if orphan_fam[f]:
             caretaker[f] = len(g_rows)
-            b = fam_first_birth[f] - int(rng.integers(42 * 365, 62 * 365))
             g_rows.append(
                 (
                     f,
                     1,
-                    b,
+                    fam_first_birth[f] - granny_gap[f],
                     nm.female_surname(sm),
-                    _choose(rng, nm.ADULT_FEMALE_RU + ["Валентина", "Галина", "Нина", "Тамара"], 1)[0],
-                    nm.patronymic(_choose(rng, nm.ADULT_MALE_RU, 1)[0], "female"),
+                    granny_first[f],
+                    nm.patronymic(granny_father[f], "female"),
                 )
             )
     G = len(g_rows)
