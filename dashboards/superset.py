@@ -223,6 +223,9 @@ def start(wait_seconds: float = 180.0) -> int:
                     "--timeout",
                     "120",
                     "--preload",
+                    # gunicorn 27 opens a control socket at one fixed path per user: several servers
+                    # (demo, tests) would fight over it, and nothing here uses it.
+                    "--no-control-socket",
                     "--bind",
                     f"127.0.0.1:{port()}",
                     "superset.app:create_app()",
@@ -265,7 +268,8 @@ def stop(wait_seconds: float = 30.0) -> bool:
     if pid is None:
         _pid_file().unlink(missing_ok=True)
         return False
-    os.kill(pid, signal.SIGTERM)
+    # SIGINT is gunicorn's quick shutdown; SIGTERM waits up to 30 s for idle keep-alive connections.
+    os.kill(pid, signal.SIGINT)
     deadline = time.monotonic() + wait_seconds
     while time.monotonic() < deadline and running_pid() is not None:
         _reap(pid)
