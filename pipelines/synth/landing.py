@@ -42,6 +42,7 @@ FILE_FAULTS = (
     "late_submission",
     "missing_submission",
 )
+SNILS_DIGITS_ONLY = {"school_vendor_b", "gosuslugi"}  # these systems store СНИЛС as 11 bare digits
 EXT = {"csv": "csv", "jsonl": "jsonl", "xlsx": "xlsx"}
 FIXED_ZIP_TIME = (2020, 1, 1, 0, 0, 0)
 
@@ -261,6 +262,10 @@ class Landing:
         links = {role: np.asarray(ids, dtype=object) for role, ids in table.persons.items()}
         row_faults: list[tuple[str, int, str]] = []  # (fault, row index 0-based after duplication, field)
         if not faults_on or n == 0:
+            if src.name in SNILS_DIGITS_ONLY:
+                for j, f in enumerate(ent.fields):
+                    if f.type == "snils":
+                        mat[:, j] = [v.replace("-", "").replace(" ", "") for v in mat[:, j].tolist()]
             return mat.tolist(), links, row_faults
         idx = {f.name: i for i, f in enumerate(ent.fields)}
         # identity faults, per person role in the row
@@ -351,6 +356,10 @@ class Landing:
                         else int(f.max) + 1
                     )
                 row_faults.append((fault, i, f.name))
+        if src.name in SNILS_DIGITS_ONLY:
+            for j, f in enumerate(ent.fields):
+                if f.type == "snils":
+                    mat[:, j] = [v.replace("-", "").replace(" ", "") for v in mat[:, j].tolist()]
         rows = mat.tolist()
         if dup_rows:
             # insert a copy after each chosen row; shift the recorded row numbers
