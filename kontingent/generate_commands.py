@@ -24,7 +24,9 @@ def generate(
     ),
     seed: int = typer.Option(1, "--seed", help="Зерно генератора: одинаковое зерно — одинаковые байты"),
     as_of: str = typer.Option(
-        "2026-11-28", "--as-of", help="Дата, по которую генерируется текущий учебный год (ГГГГ-ММ-ДД)"
+        None,
+        "--as-of",
+        help="Дата, по которую генерируется текущий учебный год (ГГГГ-ММ-ДД); по умолчанию сегодня",
     ),
     out: Path = typer.Option(
         None, "--out", help="Папка результата (landing/ и ground_truth/); по умолчанию .state/region"
@@ -37,7 +39,7 @@ def generate(
     from pipelines.synth import generate as run
 
     try:
-        day = dt.date.fromisoformat(as_of)
+        day = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
     except ValueError:
         raise UserError(
             f"Параметр --as-of: «{as_of}» не является датой ГГГГ-ММ-ДД; укажите, например, 2026-11-28."

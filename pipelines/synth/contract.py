@@ -38,6 +38,7 @@ class Entity:
     persons: tuple[tuple[str, str], ...]  # (role, prefix)
     sheet: str | None
     header_row: int | None
+    title_ru: str = ""
 
     def field(self, name: str) -> Field:
         for f in self.fields:
@@ -77,7 +78,7 @@ def source(name: str) -> Source:
             for f in e["fields"]
         )
         persons = tuple((p["role"], p["prefix"]) for p in e.get("persons", []))
-        ents[en] = Entity(name, en, fields, persons, e.get("sheet"), e.get("header_row"))
+        ents[en] = Entity(name, en, fields, persons, e.get("sheet"), e.get("header_row"), e["title"]["ru"])
     return Source(
         name,
         d["format"],

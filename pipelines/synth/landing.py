@@ -493,7 +493,7 @@ class Landing:
         return "\n".join(out) + "\n"
 
     def _xlsx(self, src, ent, fields, rows, rel_dir) -> bytes:
-        title = f"{src.title_ru}: {ent.name} ({rel_dir.split('/', 1)[1]})"
+        title = f"{ent.title_ru or ent.name} ({src.title_ru}), период {rel_dir.split('/')[-1]}"
         header_row = ent.header_row or 1
         sheet_rows = [[title] if k == 1 else [] for k in range(1, header_row)]
         sheet_rows.append([f.header for f in fields])
