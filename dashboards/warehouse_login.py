@@ -44,12 +44,13 @@ def superset_uri(user: str, url: str | None = None, password_placeholder: str = 
     """
     params = conninfo_to_dict(url or database_url())
     host = str(params.get("host") or "127.0.0.1")
-    port = str(params.get("port") or "5432")
+    port = params.get("port")
     dbname = quote(str(params.get("dbname") or "postgres"), safe="")
     credentials = f"{quote(user, safe='')}:{password_placeholder}"
     if host.startswith("/"):
-        return f"postgresql+psycopg2://{credentials}@/{dbname}?host={quote(host, safe='/')}&port={port}"
-    return f"postgresql+psycopg2://{credentials}@{host}:{port}/{dbname}"
+        socket_port = f"&port={port}" if port else ""
+        return f"postgresql+psycopg2://{credentials}@/{dbname}?host={quote(host, safe='/')}{socket_port}"
+    return f"postgresql+psycopg2://{credentials}@{host}:{port or 5432}/{dbname}"
 
 
 def ensure_login() -> WarehouseLogin:
