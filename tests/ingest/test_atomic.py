@@ -89,7 +89,7 @@ def fingerprint(url: str) -> dict:
 
 @pytest.fixture(scope="module")
 def big_landing(tmp_path_factory) -> Path:
-    return _landing(tmp_path_factory.mktemp("atomic") / "landing", big_rows=25_000)
+    return _landing(tmp_path_factory.mktemp("atomic") / "landing", big_rows=15_000)
 
 
 def test_kill_9_during_a_load_then_rerun_equals_a_clean_run(make_database, big_landing, tmp_path):
@@ -100,7 +100,7 @@ def test_kill_9_during_a_load_then_rerun_equals_a_clean_run(make_database, big_l
     state = tmp_path / "state"
     assert _ingest_process(big_landing, clean_url, state).wait(120) == 0
     clean = fingerprint(clean_url)
-    assert clean["school_vendor_a__students"][1] == 25_000 + 3 * 39
+    assert clean["school_vendor_a__students"][1] == 15_000 + 3 * 39
 
     proc = _ingest_process(big_landing, killed_url, state)
     deadline = time.monotonic() + 60
@@ -142,4 +142,4 @@ def test_two_ingest_processes_never_load_a_file_twice(make_database, big_landing
     per_file = query(url, "select file_path, count(*) from ops.submissions group by 1 having count(*) > 1")
     assert per_file == []
     n = query(url, "select count(*) from raw.school_vendor_a__students")[0][0]
-    assert n == 25_000 + 3 * 39
+    assert n == 15_000 + 3 * 39
