@@ -75,6 +75,23 @@ def serve(
         console.print("Остановить: kontingent dashboards stop")
 
 
+@dashboards_app.command("export")
+@user_errors
+@_superset_errors
+def export(
+    dashboard: str = typer.Argument(
+        "region-overview", help="Slug or id of the dashboard in the running Superset."
+    ),
+) -> None:
+    """Write a dashboard edited in Superset back into dashboards/bundle/ (UUIDs kept, no URI or password)."""
+    from dashboards.export import export_bundle
+
+    written = export_bundle(dashboard)
+    console.print(
+        f"Записано файлов: {len(written)} в dashboards/bundle/; проверьте изменения: git diff dashboards/bundle"
+    )
+
+
 @dashboards_app.command("stop")
 @user_errors
 @_superset_errors

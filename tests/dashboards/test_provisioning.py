@@ -98,3 +98,25 @@ def test_a_taken_port_is_reported_in_one_sentence(dashboards_env, monkeypatch, t
         monkeypatch.setenv("KONTINGENT_STATE_DIR", str(tmp_path / "other-state"))
         with pytest.raises(superset.SupersetError, match=r"^Порт \d+ уже занят другой программой: .*\.$"):
             superset.start(wait_seconds=5)
+
+
+def test_export_writes_the_dashboard_back_under_the_same_files_without_the_instance_uri(api, tmp_path):
+    import shutil
+
+    from dashboards.export import PLACEHOLDER_URI, export_bundle
+    from dashboards.provision import BUNDLE_DIR, bundle_uuids
+
+    copy = tmp_path / "bundle"
+    shutil.copytree(BUNDLE_DIR, copy)
+    before = sorted(p.relative_to(copy).as_posix() for p in copy.rglob("*.yaml"))
+    written = export_bundle("region-overview", copy)
+    assert len(written) == sum(len(v) for v in bundle_uuids(BUNDLE_DIR).values())
+    assert sorted(p.relative_to(copy).as_posix() for p in copy.rglob("*.yaml")) == before, (
+        "new files appeared"
+    )
+    assert bundle_uuids(copy) == bundle_uuids(BUNDLE_DIR)
+    text = "\n".join(p.read_text(encoding="utf-8") for p in copy.rglob("*.yaml"))
+    assert PLACEHOLDER_URI in text
+    from dashboards.warehouse_login import login_password
+
+    assert login_password() not in text and "127.0.0.1" not in text and "host=" not in text
