@@ -192,6 +192,35 @@ def person_tokens(
     return out
 
 
+def person_token_values(
+    last_name: str | None,
+    first_name: str | None,
+    middle_name: str | None,
+    birth_date: dt.date | None,
+    token: Token,
+) -> tuple[str | None, str | None, str | None, str | None, str | None]:
+    """The five tokens of :func:`person_tokens` as a tuple in its key order (the ingestion hot path)."""
+    if birth_date is None or not last_name or not first_name:
+        return (None, None, None, None, None)
+    iso = birth_date.isoformat()
+    exact = normalise_name(last_name, first_name, middle_name)
+    if not exact or " " not in exact:
+        return (None, None, None, None, None)
+    fuzzy = fuzzy_name(last_name, first_name, middle_name)
+    short = fuzzy_name(last_name, first_name)
+    swap = swapped(birth_date)
+    if swap is None:
+        return (token(f"{exact}|{iso}"), None, token(f"{fuzzy}|{iso}"), None, token(f"{short}|{iso}"))
+    siso = swap.isoformat()
+    return (
+        token(f"{exact}|{iso}"),
+        token(f"{exact}|{siso}"),
+        token(f"{fuzzy}|{iso}"),
+        token(f"{fuzzy}|{siso}"),
+        token(f"{short}|{iso}"),
+    )
+
+
 def name_dob_token(last, first, middle, birth_date: dt.date, key: bytes | None = None) -> str | None:
     return person_tokens(last, first, middle, birth_date, key)["name_dob_token"]
 
@@ -200,7 +229,7 @@ def document_token(value: object, key: bytes | None = None, token: Token | None 
     """Birth certificate, address or phone: upper-cased without spaces, then HMAC."""
     if value is None:
         return None
-    text = _SPACES.sub("", str(value)).upper()
+    text = "".join(str(value).split()).upper()
     if not text:
         return None
     return (token or tokenizer(key))(text)

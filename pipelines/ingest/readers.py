@@ -24,6 +24,7 @@ from pipelines.contract import Entity, Source
 MAX_LINE_BYTES = 1 << 20  # a longer line is no school record: quarantine it, never hold more in memory
 _BOM = b"\xef\xbb\xbf"
 _DELIMITERS = (";", ",", "\t", "|")
+_UTF8_CYRILLIC = re.compile(rb"[\xd0\xd1][\x80-\xbf]")
 
 
 class FileRejected(Exception):
@@ -123,6 +124,11 @@ class _LineDecoder:
     def decode(self, raw: bytes, line_no: int) -> str:
         if raw.isascii():
             return raw.decode("ascii")
+        if self.seen_cp1251_line is not None and self.seen_utf8_line is None:
+            # Known Windows-1251 file: decode directly (no failing UTF-8 attempt per line) and only look
+            # closer when the bytes have the shape of UTF-8 Cyrillic (lead byte D0/D1 + continuation).
+            if not _UTF8_CYRILLIC.search(raw):
+                return raw.decode("cp1251", errors="strict")
         try:
             text = raw.decode("utf-8")
             if self.seen_utf8_line is None:

@@ -469,13 +469,13 @@ class RowChecker:
             else:
                 append(_copy_text(pseudonymise.document_token(v, token=token)))
         for p_last, p_first, p_middle, p_birth in self._person_idx:
-            tokens = pseudonymise.person_tokens(
+            tokens = pseudonymise.person_token_values(
                 parsed[p_last] if p_last is not None else None,
                 parsed[p_first] if p_first is not None else None,
                 parsed[p_middle] if p_middle is not None else None,
                 parsed[p_birth] if p_birth is not None else None,
-                token=token,
+                token,
             )
-            for t in tokens.values():
+            for t in tokens:
                 append("\\N" if t is None else t)
         return out
