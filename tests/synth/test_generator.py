@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -204,34 +202,27 @@ def _tree_hash(root: Path) -> str:
     return h.hexdigest()
 
 
+def _cli(*args: str):
+    from typer.testing import CliRunner
+
+    from kontingent.cli import app
+
+    return CliRunner().invoke(app, list(args))
+
+
 def test_same_seed_gives_the_same_bytes_through_the_command(tiny, tmp_path):
     out = tmp_path / "again"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "kontingent.cli",
-            "generate",
-            "--scale",
-            "tiny",
-            "--seed",
-            "7",
-            "--as-of",
-            AS_OF.isoformat(),
-            "--out",
-            str(out),
-        ],
-        check=True,
-        capture_output=True,
+    result = _cli(
+        "generate", "--scale", "tiny", "--seed", "7", "--as-of", AS_OF.isoformat(), "--out", str(out)
     )
+    assert result.exit_code == 0, result.output
+    assert "Готово" in result.output
     assert _tree_hash(out) == _tree_hash(tiny)
 
 
 def test_bad_arguments_give_one_russian_sentence(tmp_path):
-    r = subprocess.run(
-        [sys.executable, "-m", "kontingent.cli", "generate", "--scale", "huge", "--out", str(tmp_path / "x")],
-        capture_output=True,
-        text=True,
-    )
-    assert r.returncode == 1
-    assert "Неизвестный масштаб" in r.stderr and "Traceback" not in r.stderr
+    result = _cli("generate", "--scale", "huge", "--out", str(tmp_path / "x"))
+    assert result.exit_code == 1
+    assert "Неизвестный масштаб" in result.output and "Traceback" not in result.output
+    result = _cli("generate", "--scale", "tiny", "--as-of", "2026-13-01", "--out", str(tmp_path / "x"))
+    assert result.exit_code == 1 and "--as-of" in result.output
