@@ -58,7 +58,7 @@ def test_analyst_role_is_granted_the_marts(built_region):
         """
         select table_name from information_schema.tables t
         where table_schema = 'marts'
-          and not has_table_privilege('kontingent_analyst', format('marts.%%I', table_name), 'select')
+          and not has_table_privilege('kontingent_analyst', format('%%I.%%I', table_schema, table_name), 'select')
         """
     )
     assert missing == []

@@ -17,7 +17,8 @@ def test_record_links_meet_precision_and_recall_targets(built_region):
         all_records = score(conn, PREDICTIONS["all_records"])
     print("\n[identity, tiny] " + token_records.line("records with person tokens"))
     print("[identity, tiny] " + all_records.line("all person records (incl. marks and absences)"))
-    assert token_records.records_scored > 0.9 * token_records.records_in_truth * 0.5
+    # rows missing are the ones ingestion rejected (planted faults): they never reach the warehouse
+    assert all_records.records_scored > 0.95 * all_records.records_in_truth
     assert token_records.precision >= PRECISION_TARGET
     assert token_records.recall >= RECALL_TARGET
     assert all_records.precision >= PRECISION_TARGET
@@ -27,15 +28,22 @@ def test_record_links_meet_precision_and_recall_targets(built_region):
 def test_one_token_two_people_is_held_back_not_merged(built_region):
     merged_snils = built_region.query(
         """
-        select links.person_key
-        from intermediate.int_person_links as links
-        inner join intermediate.int_person_records_unioned as records using (record_key)
-        where records.snils_token is not null
-        group by links.person_key
-        having count(distinct records.snils_token) > 1
+        select resolved.person_key
+        from intermediate.int_persons_resolved as resolved
+        inner join intermediate.int_person_signatures as signatures using (signature_id)
+        where signatures.snils_token is not null
+        group by resolved.person_key
+        having count(distinct signatures.snils_token) > 1
         """
     )
     assert merged_snils == [], "a person key joins two different valid СНИЛС"
+    overridden = built_region.query(
+        "select count(*) from intermediate.int_person_links where is_snils_overridden"
+    )[0][0]
+    conflicts = built_region.query("select count(*) from intermediate.int_person_match_conflicts")[0][0]
+    print(
+        f"\n[identity, tiny] rows whose СНИЛС was taken for a typo: {overridden}; conflicts held for review: {conflicts}"
+    )
 
 
 def test_every_link_names_the_rule_that_made_it(built_region):

@@ -1,3 +1,4 @@
+{{ config(indexes=[{'columns': ['_source_file', '_source_row', 'person_role']}, {'columns': ['local_key']}]) }}
 {#- Every person-describing source row (and role) with its person key and the rule that linked it: the
     traceable record of each merge decision. match_rule: the strongest rule joining the row's signature to
     another of the same person (snils, local_id, name_dob[_swapped], fuzzy_name_dob[_swapped],
