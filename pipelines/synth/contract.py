@@ -8,6 +8,7 @@ from pathlib import Path
 
 import yaml
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader when libyaml is present
 CONTRACT_DIR = Path(__file__).resolve().parent.parent / "contract"
 
 
@@ -61,7 +62,7 @@ class Source:
 
 @cache
 def source(name: str) -> Source:
-    d = yaml.safe_load((CONTRACT_DIR / "sources" / f"{name}.yaml").read_text(encoding="utf-8"))
+    d = yaml.load((CONTRACT_DIR / "sources" / f"{name}.yaml").read_text(encoding="utf-8"), Loader=_LOADER)
     ents = {}
     for en, e in d["entities"].items():
         fields = tuple(

@@ -117,6 +117,7 @@ def write_school_exports(
     code = s.code
     st_cols = ["child", "grade", "class_label", "programme", "local_id", "start", "end", "admitted"]
     as_of = world.as_of
+    unknown_sent = False
     for y in world.years:
         Y = school_year(y)
         snap = d64(Y.snapshot)
@@ -351,5 +352,24 @@ def write_school_exports(
                         landing.write(
                             source, sender, period, "absences", due, Table(cols, {"student": c.person_id[ch]})
                         )
+                        if vendor == "a" and not unknown_sent and mm == 10:
+                            # a private school not in the register sends its export too (unknown_sender)
+                            fake_inn = "0326999998"
+                            fake = cols | {
+                                "school_code": np.full(len(ch), "0326999", dtype=object),
+                                "school_inn": np.full(len(ch), fake_inn, dtype=object),
+                            }
+                            rel = landing.write(
+                                source,
+                                fake_inn,
+                                period,
+                                "absences",
+                                due,
+                                Table(fake, {"student": c.person_id[ch]}),
+                                allow_faults=False,
+                            )
+                            if rel is not None:
+                                landing._fault("unknown_sender", rel)
+                                unknown_sent = True
             if progress:
                 progress()
