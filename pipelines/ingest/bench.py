@@ -2,7 +2,7 @@
 
 Same rows for all three: a vendor-A pupil roster (cp1251 CSV, 17 columns, names, СНИЛС, certificate,
 address) of growing size.
-    ingest     our whole path: decode, validate, pseudonymise (7 HMACs per row), COPY, dedupe, ledger
+    ingest     our whole path: decode, validate, pseudonymise (8 HMACs per row), COPY, dedupe, ledger
     copy       plain ``COPY FROM`` of the already-clean result (the raw table's own rows as COPY text)
     to_sql     ``pandas.DataFrame.to_sql`` of the same clean rows (SQLAlchemy, multi-row inserts)
 Peak memory of ``ingest`` is measured in a child process per file size (ru_maxrss), and the 1 GB figure is a
@@ -264,7 +264,7 @@ def _print(results: list[dict], base_kb: int) -> None:
         )
     console.print(table)
     console.print(
-        "«Наш приём» — строки в секунду транзакции файла (хеш файла, разбор, проверка, 7 HMAC на строку, COPY, "
+        "«Наш приём» — строки в секунду транзакции файла (хеш файла, разбор, проверка, 8 HMAC на строку, COPY, "
         "поиск повторов, журнал); «весь запуск» добавляет запуск Python, чтение контракта и DDL."
     )
     slope, intercept = _fit([r["file_mb"] for r in results], [r["peak_rss_mb"] for r in results])
