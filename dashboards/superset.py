@@ -181,6 +181,9 @@ def running_pid() -> int | None:
         return None
     except PermissionError:
         return pid
+    cmdline = Path(f"/proc/{pid}/cmdline")
+    if cmdline.exists() and b"gunicorn" not in cmdline.read_bytes():
+        return None  # a stale pid file (after a reboot) now naming some other process
     return pid
 
 
