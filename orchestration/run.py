@@ -120,19 +120,25 @@ def execute_job(
     asset_selection: list | None = None,
     tags: dict[str, str] | None = None,
     progress: bool = True,
+    asset_check_selection: list | None = None,
 ):
-    """Execute one job of the code location in this process on the persistent instance; return its result."""
+    """Execute one job of the code location in this process on the persistent instance; return its result.
+
+    ``asset_selection``/``asset_check_selection`` run a subset (as a sensor's RunRequest names it)."""
     from orchestration.instance import get_instance
 
     instance = get_instance()
     job = load_definitions().resolve_job_def(name)
+    if asset_selection is not None or asset_check_selection is not None:
+        job = job.get_subset(
+            asset_selection=set(asset_selection or []),
+            asset_check_selection=set(asset_check_selection) if asset_check_selection is not None else None,
+        )
     config = dict(run_config or {})
     if progress:
         job = job.with_logger_defs({"progress": _progress_logger()})
         config["loggers"] = {"progress": {}}
-    return job.execute_in_process(
-        run_config=config, instance=instance, raise_on_error=False, asset_selection=asset_selection, tags=tags
-    )
+    return job.execute_in_process(run_config=config, instance=instance, raise_on_error=False, tags=tags)
 
 
 def check_evaluations(result) -> list:
@@ -196,7 +202,7 @@ def _tail(path: Path, lines: int = 5) -> str:
     return " | ".join(path.read_text(errors="replace").strip().splitlines()[-lines:])
 
 
-def serve_ui(port: int = 3000, wait_seconds: float = 120.0) -> list[subprocess.Popen]:
+def serve_ui(port: int = 3000, wait_seconds: float = 300.0) -> list[subprocess.Popen]:
     """Start the Dagster UI on ``port`` and the daemon; return both processes (the caller stops them)."""
     if not _port_is_free(port):
         raise OrchestrationError(
@@ -205,7 +211,7 @@ def serve_ui(port: int = 3000, wait_seconds: float = 120.0) -> list[subprocess.P
         )
     workspace = workspace_file()
     home = dagster_home()
-    logs = home / "logs"
+    logs = home / "service_logs"
     logs.mkdir(exist_ok=True)
     from orchestration import dbt_project
 
