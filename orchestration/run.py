@@ -33,23 +33,27 @@ class OrchestrationError(KontingentError):
     """A problem starting or running the pipeline, phrased for the person who has to fix it."""
 
 
-def workspace_file() -> Path:
-    """``workspace.yaml`` in the Dagster home: one code location, this project's definitions and interpreter."""
+def workspace_file(code_server_port: int | None = None) -> Path:
+    """``workspace.yaml`` in the Dagster home: the one code location.
+
+    With ``code_server_port`` the webserver and the daemon share one running code server (as in
+    docker-compose.yml), so the definitions load once; without it each process loads the module itself."""
     home = ensure_dagster_home()
     path = home / "workspace.yaml"
-    content = {
-        "load_from": [
-            {
-                "python_module": {
-                    "module_name": DEFINITIONS_MODULE,
-                    "working_directory": str(settings.PROJECT_DIR),
-                    "executable_path": sys.executable,
-                    "location_name": LOCATION_NAME,
-                }
+    if code_server_port:
+        entry = {
+            "grpc_server": {"host": "127.0.0.1", "port": code_server_port, "location_name": LOCATION_NAME}
+        }
+    else:
+        entry = {
+            "python_module": {
+                "module_name": DEFINITIONS_MODULE,
+                "working_directory": str(settings.PROJECT_DIR),
+                "executable_path": sys.executable,
+                "location_name": LOCATION_NAME,
             }
-        ]
-    }
-    text = "# Written by orchestration/run.py.\n" + yaml.safe_dump(content, sort_keys=False)
+        }
+    text = "# Written by orchestration/run.py.\n" + yaml.safe_dump({"load_from": [entry]}, sort_keys=False)
     if not path.exists() or path.read_text() != text:
         path.write_text(text)
     return path
@@ -202,59 +206,94 @@ def _tail(path: Path, lines: int = 5) -> str:
     return " | ".join(path.read_text(errors="replace").strip().splitlines()[-lines:])
 
 
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _code_server_ready(port: int) -> bool:
+    from dagster._grpc.client import DagsterGrpcClient
+
+    try:
+        DagsterGrpcClient(port=port, host="127.0.0.1").ping("ok")
+    except Exception:  # not listening yet
+        return False
+    return True
+
+
+class _Services:
+    """Child processes started by serve_ui, with their logs; stops all of them on a failed start."""
+
+    def __init__(self, env: dict[str, str], logs: Path) -> None:
+        self.env, self.logs, self.procs = env, logs, {}
+
+    def start(self, name: str, command: list[str]) -> None:
+        log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 - the child keeps writing after we return
+        self.procs[name] = subprocess.Popen(
+            command, env=self.env, cwd=settings.PROJECT_DIR, stdout=log, stderr=subprocess.STDOUT
+        )
+
+    def fail(self, message: str) -> OrchestrationError:
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                proc.terminate()
+        return OrchestrationError(message)
+
+    def check_alive(self) -> None:
+        for name, proc in self.procs.items():
+            if proc.poll() is not None:
+                log = self.logs / f"{name}.log"
+                raise self.fail(
+                    f"Dagster {name} остановился при запуске (код {proc.returncode}): {_tail(log)}; "
+                    f"полный журнал: {log}."
+                )
+
+
 def serve_ui(port: int = 3000, wait_seconds: float = 300.0) -> list[subprocess.Popen]:
-    """Start the Dagster UI on ``port`` and the daemon; return both processes (the caller stops them)."""
+    """Start the code server, the Dagster UI on ``port`` and the daemon; return the processes (the caller stops
+    them). The definitions load once, in the code server, which the UI and the daemon (sensor, schedules) share."""
     if not _port_is_free(port):
         raise OrchestrationError(
             f"Порт {port} для интерфейса Dagster уже занят: остановите процесс, который его слушает "
             f"(`ss -ltnp 'sport = :{port}'`), или выберите другой порт."
         )
-    workspace = workspace_file()
-    home = dagster_home()
-    logs = home / "service_logs"
-    logs.mkdir(exist_ok=True)
     from orchestration import dbt_project
 
-    env = {**os.environ, **dbt_project.dbt_env(), "DAGSTER_HOME": str(home)}
-    dbt_project.ensure_manifest()  # parse once here, not in each process that loads the definitions
-    commands = {
-        "webserver": [
-            _executable("dagster-webserver"),
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "-w",
-            str(workspace),
-        ],
-        "daemon": [_executable("dagster-daemon"), "run", "-w", str(workspace)],
-    }
-    procs: list[subprocess.Popen] = []
-    for name, command in commands.items():
-        log = open(logs / f"{name}.log", "ab")  # noqa: SIM115 - the child keeps writing after we return
-        procs.append(
-            subprocess.Popen(command, env=env, cwd=settings.PROJECT_DIR, stdout=log, stderr=subprocess.STDOUT)
-        )
+    home = ensure_dagster_home()
+    logs = home / "service_logs"
+    logs.mkdir(exist_ok=True)
+    dbt_project.ensure_manifest()  # parse here, before any process loads the definitions
+    services = _Services({**os.environ, **dbt_project.dbt_env(), "DAGSTER_HOME": str(home)}, logs)
+    grpc_port = _free_port()
+    services.start(
+        "code_server",
+        [_executable("dagster"), "code-server", "start", "-h", "127.0.0.1", "-p", str(grpc_port),
+         "-m", DEFINITIONS_MODULE, "--working-directory", str(settings.PROJECT_DIR)],
+    )  # fmt: skip
+    workspace = workspace_file(code_server_port=grpc_port)
     deadline = time.monotonic() + wait_seconds
+    while not _code_server_ready(grpc_port):
+        services.check_alive()
+        if time.monotonic() > deadline:
+            raise services.fail(
+                f"Определения Dagster не загрузились за {wait_seconds:.0f} с: смотрите {logs / 'code_server.log'}."
+            )
+        time.sleep(1)
+    services.start(
+        "webserver",
+        [_executable("dagster-webserver"), "-h", "127.0.0.1", "-p", str(port), "-w", str(workspace)],
+    )
+    services.start("daemon", [_executable("dagster-daemon"), "run", "-w", str(workspace)])
     url = f"http://127.0.0.1:{port}/server_info"
     while time.monotonic() < deadline:
-        for name, proc in zip(commands, procs, strict=True):
-            if proc.poll() is not None:
-                for other in procs:
-                    if other.poll() is None:
-                        other.terminate()
-                raise OrchestrationError(
-                    f"Dagster {name} остановился при запуске (код {proc.returncode}): "
-                    f"{_tail(logs / f'{name}.log')}; полный журнал: {logs / f'{name}.log'}."
-                )
+        services.check_alive()
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
                 if response.status == 200:
-                    return procs
+                    return list(services.procs.values())
         except OSError:
             time.sleep(1)
-    for proc in procs:
-        proc.terminate()
-    raise OrchestrationError(
+    raise services.fail(
         f"Интерфейс Dagster не ответил на {url} за {wait_seconds:.0f} с: смотрите {logs / 'webserver.log'}."
     )

@@ -219,8 +219,8 @@ def test_the_dagster_ui_serves_the_code_location_with_its_jobs_sensor_and_schedu
         repository = location["repositories"][0]
         assert {"demo_job", "nightly_job"} <= {j["name"] for j in repository["jobs"]}
         assert {s["name"] for s in repository["sensors"]} == {"landing_sensor"}
-        assert {s["name"] for s in repository["schedules"]} == {"nightly_schedule"}
-        assert all(p.poll() is None for p in procs), "the webserver or the daemon stopped"
+        assert "nightly_schedule" in {s["name"] for s in repository["schedules"]}
+        assert len(procs) == 3 and all(p.poll() is None for p in procs), "a Dagster service stopped"
     finally:
         for p in procs:
             p.terminate()
