@@ -1,7 +1,7 @@
 {#- Graph nodes: the distinct token sets of person records. A СНИЛС that passes the check sum but was mistyped
     (digits transposed) would otherwise make a second person: when a СНИЛС occurs in a single row only, and that
     row's exact name + birth date or school pupil id is shared with rows of exactly one other СНИЛС seen in
-    several rows, the single-row СНИЛС is overridden (is_snils_overridden, kept for traceability) and the row
+    several rows (other single-row СНИЛС may share it too: typos in several years), the single-row СНИЛС is overridden (is_snils_overridden, kept for traceability) and the row
     is matched on its other tokens. -#}
 with records as (
     select
@@ -80,8 +80,7 @@ single_row_snils as (
 other_snils as (
     select
         single_row_snils.signature_id,
-        count(distinct strong_keys.snils_token) as other_snils,
-        min(snils_rows.records) as fewest_rows_of_other_snils
+        count(distinct strong_keys.snils_token) filter (where snils_rows.records >= 2) as other_established_snils
     from single_row_snils
     inner join strong_keys
         on
@@ -95,7 +94,7 @@ other_snils as (
 overridden as (
     select signature_id
     from other_snils
-    where other_snils = 1 and fewest_rows_of_other_snils >= 2
+    where other_established_snils = 1
 )
 
 select
