@@ -181,7 +181,9 @@ class Landing:
         table: Table,
         allow_faults: bool = True,
         sent_at: dt.datetime | None = None,
+        notes: list[tuple[str, int]] | None = None,
     ) -> str | None:
+        """Write one file; ``notes`` are faults of the content itself (fault, 0-based row) recorded with the file."""
         src = contract.source(source)
         ent = src.entities[entity]
         r = self._rng("file", source, sender, period, entity)
@@ -193,7 +195,7 @@ class Landing:
             return None
         if sent.date() > self.as_of:
             return None  # not sent yet
-        rows, links, row_faults = self._format(src, ent, table, r, faults_on)
+        rows, links, row_faults = self._format(src, ent, table, r, faults_on, notes or [])
         file_faults: list[str] = []
         # an earlier, incomplete version that a corrected resubmission supersedes
         if faults_on and len(rows) > 3 and r.random() < self.rates.get("resubmission", 0):
@@ -242,6 +244,7 @@ class Landing:
         table: Table,
         r: np.random.Generator,
         faults_on: bool,
+        notes=(),
     ):
         n = len(table)
         cols = []
@@ -260,7 +263,9 @@ class Landing:
         for i, c in enumerate(cols):
             mat[:, i] = c
         links = {role: np.asarray(ids, dtype=object) for role, ids in table.persons.items()}
-        row_faults: list[tuple[str, int, str]] = []  # (fault, row index 0-based after duplication, field)
+        row_faults: list[tuple[str, int, str]] = [
+            (fa, i, "") for fa, i in notes
+        ]  # (fault, 0-based row, field)
         if not faults_on or n == 0:
             if src.name in SNILS_DIGITS_ONLY:
                 for j, f in enumerate(ent.fields):

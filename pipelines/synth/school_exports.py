@@ -152,7 +152,35 @@ def write_school_exports(
             ],
         )
         term_ends = {t: d64(Y.term_ends[TERM_INDEX[t] if t != "year" else 3]) for t in TERM_MONTH}
-        for sc in range(len(s)):
+        # one file per sender: a legal entity with branches (one ИНН, vendor A) sends its schools together
+        sender_of = np.where(s.vendor == "a", s.inn, s.vendor_code)
+        order = sorted(range(len(s)), key=lambda i: (str(sender_of[i]), i))
+        pending: dict[tuple, list] = {}
+
+        def emit(key, table, notes=(), pending=pending):
+            pending.setdefault(key, []).append((table, list(notes)))
+
+        def flush(pending=pending):
+            for (source, sender, period, entity, due), parts in pending.items():
+                offset = 0
+                notes = []
+                for t, nts in parts:
+                    notes += [(fa, i + offset) for fa, i in nts]
+                    offset += len(t)
+                if len(parts) == 1:
+                    table = parts[0][0]
+                else:
+                    keys = list(parts[0][0].cols)
+                    table = Table(
+                        {k: np.concatenate([p[0].cols[k] for p in parts]) for k in keys},
+                        {r: np.concatenate([p[0].persons[r] for p in parts]) for r in parts[0][0].persons},
+                    )
+                landing.write(source, sender, period, entity, due, table, notes=notes)
+            pending.clear()
+
+        for pos, sc in enumerate(order):
+            if pos > 0 and sender_of[order[pos - 1]] != sender_of[sc]:
+                flush()
             st_s, gh_s, ab_s, ev_s = st_y.get(sc), gh_y.get(sc), ab_y.get(sc), ev_y.get(sc)
             if st_s is None and ab_s is None and ev_s is None:
                 if progress:
@@ -223,12 +251,11 @@ def write_school_exports(
                         "consent": np.where(ok, "True", "False"),
                         "admission_date": ros["admitted"],
                     }
-                    rel = landing.write(
-                        source, sender, period, "students", due, Table(cols, {"student": c.person_id[ch]})
+                    emit(
+                        (source, sender, period, "students", due),
+                        Table(cols, {"student": c.person_id[ch]}),
+                        [("double_enrolment", int(i)) for i in np.where(ghost)[0]],
                     )
-                    if rel is not None:
-                        for i in np.where(ghost)[0]:
-                            landing._fault("double_enrolment", rel, int(i) + 1, "")
                     chc = ch[ok]
                     lid = ros["local_id"][ok]
                     f = c.family[chc]
@@ -256,12 +283,8 @@ def write_school_exports(
                             "snils": gu.snils[gi],
                             "phone": gu.phone[gi],
                         }
-                        landing.write(
-                            source,
-                            sender,
-                            period,
-                            "guardians",
-                            due,
+                        emit(
+                            (source, sender, period, "guardians", due),
                             Table(gcols, {"guardian": gu.person_id[gi]}),
                         )
                 # --- movements
@@ -289,17 +312,11 @@ def write_school_exports(
                             ).astype(object),
                             "order_no": np.array([f"{i + 1}-у" for i in range(len(ch))], dtype=object),
                         }
-                        rel = landing.write(
-                            source,
-                            sender,
-                            period,
-                            "movements",
-                            due,
+                        emit(
+                            (source, sender, period, "movements", due),
                             Table(cols, {"student": c.person_id[ch]}),
+                            [("lost_transfer", int(i)) for i in np.where(em["lost"].astype(bool))[0]],
                         )
-                        if rel is not None:
-                            for i in np.where(em["lost"].astype(bool))[0]:
-                                landing._fault("lost_transfer", rel, int(i) + 1, "")
                 # --- marks at the end of a term
                 terms = [t for t, m in TERM_MONTH.items() if m == mm]
                 if terms and st_s is not None:
@@ -331,8 +348,8 @@ def write_school_exports(
                             v = vals[:, j].astype(str).astype(object)
                             v[vals[:, j] == 0] = ""
                             cols[subj] = v
-                        landing.write(
-                            source, sender, period, "marks", due, Table(cols, {"student": c.person_id[ch]})
+                        emit(
+                            (source, sender, period, "marks", due), Table(cols, {"student": c.person_id[ch]})
                         )
                 # --- absences
                 if ab_s is not None:
@@ -349,8 +366,9 @@ def write_school_exports(
                             "lessons_missed": a["lessons"].astype(int),
                             "absence_reason": REASONS[a["reason"].astype(int)],
                         }
-                        landing.write(
-                            source, sender, period, "absences", due, Table(cols, {"student": c.person_id[ch]})
+                        emit(
+                            (source, sender, period, "absences", due),
+                            Table(cols, {"student": c.person_id[ch]}),
                         )
                         if vendor == "a" and not unknown_sent and mm == 10:
                             # a private school not in the register sends its export too (unknown_sender)
@@ -373,3 +391,4 @@ def write_school_exports(
                                 unknown_sent = True
             if progress:
                 progress()
+        flush()

@@ -381,7 +381,7 @@ class _Sim:
             + rng.normal(0, 0.25, k)
         )
         hgroup = np.select(
-            [c.disabled[enrolled] & (rng.random(k) < 0.9), h < -2.7, h > 1.15, h > -0.45], [5, 4, 1, 2], 3
+            [c.disabled[enrolled] & (rng.random(k) < 0.9), h < -2.8, h > 1.0, h > -0.8], [5, 4, 1, 2], 3
         )
         hgroup = np.where((hgroup == 5) & ~c.disabled[enrolled], 4, hgroup)
         u = rng.random(k)

@@ -326,6 +326,8 @@ def build_schools(
     language = np.where(buryat_native & (rng.random(n) < 0.15), "buryat_russian", "russian")
     # each school uses one vendor: 55% vendor A, 45% vendor B (both always present)
     vendor = np.where(rng.permutation(n) < int(round(n * 0.55)), "a", "b")
+    branch = parent >= 0
+    vendor[branch] = vendor[parent[branch]]  # a branch uses its legal entity's system
     vcodes = rng.choice(np.arange(1000, 9999), n, replace=False)
     vendor_code = np.array([f"bx{c}" for c in vcodes], dtype=object)
     opened = [dt.date(int(rng.integers(1936, 2015)), 9, 1) for _ in range(n)]

@@ -183,6 +183,8 @@ def test_ground_truth_links_every_person_row(tiny, links, faults):
                     n = len(read_rows(p, name, entity))
                 else:  # count lines: a truncated last row is still a (broken) person row
                     n = len(p.read_bytes().splitlines()) - (1 if src.format == "csv" else 0)
+                if n == 0:  # an empty report (no registrations that quarter) is a valid file
+                    continue
                 assert rel in linked.index, rel
                 assert linked.loc[rel, "max"] == n and linked.loc[rel, "nunique"] == n, (
                     rel,
