@@ -525,7 +525,9 @@ def write_gosuslugi(world: World, sim: Simulation, landing: Landing, rng: np.ran
                 ).astype(object)
             }
         )
-        sent = min(dt.date(y + 1, 6, 10), world.as_of)
+        sent = min(
+            dt.date(y + 1, 6, 10), world.as_of - dt.timedelta(days=4)
+        )  # the running campaign: an interim extract
         landing.write(
             "gosuslugi",
             "epgu",
