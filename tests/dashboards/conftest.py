@@ -5,6 +5,9 @@ The data path is the real one a user runs: ``kontingent generate --scale tiny`` 
 ``.venv-superset`` with its state (SQLite metadata, secrets) in a temporary folder and on a free port, so a
 running demo is never touched.
 
+The browser test's screenshot lands in ``<your state dir>/screenshots/region_overview.png`` (the state directory
+the tests were started with, ``.state/`` by default; outside git), or in ``KONTINGENT_DASHBOARDS_SCREENSHOT_DIR``.
+
 ``KONTINGENT_DASHBOARDS_TEST_DATABASE_URL`` points the tests at an already built warehouse instead (marts and
 reports present), for quick iterations on the dashboard alone; CI never sets it.
 """
@@ -28,7 +31,8 @@ import yaml
 
 AS_OF = dt.date(2026, 10, 15)
 SEED = 7
-BUNDLE_DIR = Path(__file__).resolve().parents[2] / "dashboards" / "bundle"
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+BUNDLE_DIR = PROJECT_DIR / "dashboards" / "bundle"
 
 
 @dataclass
@@ -81,6 +85,10 @@ def dashboards_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[st
         "KONTINGENT_OUTBOX_DIR": str(base / "outbox"),
         "SUPERSET_PORT": str(_free_port()),
     }
+    # Screenshots go to the caller's own state directory (outside git, kept after the run), not the temporary one.
+    env["KONTINGENT_DASHBOARDS_SCREENSHOT_DIR"] = os.environ.get(
+        "KONTINGENT_DASHBOARDS_SCREENSHOT_DIR"
+    ) or str(Path(os.environ.get("KONTINGENT_STATE_DIR", PROJECT_DIR / ".state")).resolve() / "screenshots")
     saved = dict(os.environ)
     os.environ.update(env)
     try:
