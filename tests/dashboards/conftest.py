@@ -20,6 +20,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from pathlib import Path
 import psycopg
 import pytest
 import yaml
+from psycopg import sql
 
 AS_OF = dt.date(2026, 10, 15)
 SEED = 7
@@ -84,6 +86,8 @@ def dashboards_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[st
         "KONTINGENT_LANDING_DIR": str(base / "region" / "landing"),
         "KONTINGENT_OUTBOX_DIR": str(base / "outbox"),
         "SUPERSET_PORT": str(_free_port()),
+        # Roles are cluster-wide: a login of its own keeps concurrent sessions from resetting each other's password.
+        "KONTINGENT_SUPERSET_DB_USER": f"kontingent_superset_test_{uuid.uuid4().hex[:8]}",
     }
     # Screenshots go to the caller's own state directory (outside git, kept after the run), not the temporary one.
     env["KONTINGENT_DASHBOARDS_SCREENSHOT_DIR"] = os.environ.get(
@@ -161,6 +165,12 @@ def superset_server(
         )
     finally:
         superset.stop()
+        with psycopg.connect(warehouse.url, autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("drop role if exists {}").format(
+                    sql.Identifier(os.environ["KONTINGENT_SUPERSET_DB_USER"])
+                )
+            )
 
 
 @pytest.fixture(scope="session")
