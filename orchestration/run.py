@@ -8,6 +8,7 @@ subprocesses on the same ``DAGSTER_HOME`` and workspace.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -63,6 +64,9 @@ def _progress_logger():
     """A Dagster logger printing one Russian line per finished step and asset check (not Dagster's debug log)."""
     from dagster import logger
 
+    def say(text: str) -> None:
+        print(text, file=sys.__stdout__, flush=True)  # the terminal, even while step output goes to a file
+
     class StepLines(logging.Handler):
         def __init__(self) -> None:
             super().__init__(logging.DEBUG)
@@ -77,27 +81,26 @@ def _progress_logger():
                 # dbt logs every node; keep its summary and problems, and every line of our own assets.
                 noisy = step and step.startswith("dbt_") and not any(m in message for m in DBT_KEEP)
                 if record.levelno >= logging.INFO and step and not noisy:
-                    print(f"    {step}: {message.strip()[:400]}", flush=True)
+                    say(f"    {step}: {message.strip()[:400]}")
                 return
             kind = event.event_type_value
             if kind == "STEP_START":
                 self.started[step] = time.monotonic()
-                print(f"  → {step}", flush=True)
+                say(f"  → {step}")
             elif kind == "STEP_SUCCESS":
                 took = time.monotonic() - self.started.get(step, time.monotonic())
-                print(f"  ✓ {step} ({took:.0f} с)", flush=True)
+                say(f"  ✓ {step} ({took:.0f} с)")
             elif kind == "STEP_FAILURE":
                 error = event.event_specific_data.error
-                print(f"  ✗ {step}: {error.message.strip() if error else 'ошибка'}", flush=True)
+                say(f"  ✗ {step}: {error.message.strip() if error else 'ошибка'}")
             elif kind == "STEP_UP_FOR_RETRY":
-                print(f"  ↻ {step}: повтор после временной ошибки", flush=True)
+                say(f"  ↻ {step}: повтор после временной ошибки")
             elif kind == "ASSET_CHECK_EVALUATION":
                 data = event.event_specific_data
                 if not data.passed:
-                    print(
+                    say(
                         f"  ! проверка {data.check_name} на {data.asset_key.to_user_string()} не пройдена "
-                        f"({data.severity.value})",
-                        flush=True,
+                        f"({data.severity.value})"
                     )
 
     @logger(description="Progress lines for the terminal")
@@ -142,7 +145,13 @@ def execute_job(
     if progress:
         job = job.with_logger_defs({"progress": _progress_logger()})
         config["loggers"] = {"progress": {}}
-    return job.execute_in_process(run_config=config, instance=instance, raise_on_error=False, tags=tags)
+    if not progress:
+        return job.execute_in_process(run_config=config, instance=instance, raise_on_error=False, tags=tags)
+    # dagster-dbt echoes every dbt log line to stdout: keep the terminal to one line per step, the rest in a file.
+    log_path = ensure_dagster_home() / "service_logs" / f"{name}.stdout.log"
+    log_path.parent.mkdir(exist_ok=True)
+    with open(log_path, "w") as out, contextlib.redirect_stdout(out):
+        return job.execute_in_process(run_config=config, instance=instance, raise_on_error=False, tags=tags)
 
 
 def check_evaluations(result) -> list:
