@@ -20,12 +20,12 @@ help: ## List the targets
 	@.tools/bin/pip install -q uv==$(UV_VERSION) || { echo "Ошибка: uv is missing and could not be installed from PyPI: install uv (https://docs.astral.sh/uv/) or allow access to PyPI, then rerun." >&2; exit 1; }
 
 $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --python $(PYTHON)
+	$(UV) sync --frozen --compile-bytecode --python $(PYTHON)
 	@touch $@
 
 $(SUPERSET_VENV)/.synced: dashboards/superset_env/requirements.lock | $(UV)
 	@test -x $(SUPERSET_VENV)/bin/python || $(UV) venv -q --python $(PYTHON) $(SUPERSET_VENV)
-	$(UV) pip sync -q --python $(SUPERSET_VENV)/bin/python dashboards/superset_env/requirements.lock
+	$(UV) pip sync -q --compile-bytecode --python $(SUPERSET_VENV)/bin/python dashboards/superset_env/requirements.lock
 	@touch $@
 
 env: $(VENV)/.synced $(SUPERSET_VENV)/.synced ## Create both Python environments (a no-op when nothing changed)
