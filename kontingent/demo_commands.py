@@ -25,12 +25,14 @@ def register(app: typer.Typer) -> None:
 
 @user_errors
 def demo(
-    serve: bool = typer.Option(True, "--serve/--no-serve", help="Serve Superset and the Dagster UI afterwards."),
+    serve: bool = typer.Option(
+        True, "--serve/--no-serve", help="Serve Superset and the Dagster UI afterwards."
+    ),
     scale: str = typer.Option("demo", help="Size of the synthetic region: tiny, demo or region."),
     seed: int = typer.Option(DEMO_SEED, help="Seed of the synthetic region."),
     as_of: str = typer.Option(None, "--as-of", help="Date the region is generated up to (default: today)."),
 ) -> None:
-    """Set everything up, run the whole pipeline on a synthetic region and serve the dashboards."""
+    """Всё подготовить, прогнать конвейер на синтетическом регионе и открыть дашборды (Superset, Dagster)."""
     from pipelines.warehouse import database_url
     from pipelines.warehouse.bootstrap import ensure_warehouse
 
@@ -101,9 +103,11 @@ def _serve() -> None:
 
 @user_errors
 def bench(
-    scales: str = typer.Option("tiny,demo", help="Generator scales to measure, comma-separated (add region)."),
+    scales: str = typer.Option(
+        "tiny,demo", help="Generator scales to measure, comma-separated (add region)."
+    ),
 ) -> None:
-    """Print speed and memory figures: generation per scale and ingestion against plain COPY and pandas."""
+    """Замеры скорости и памяти: генерация по масштабам, приём файлов против COPY и pandas."""
     from pipelines.ingest import bench as ingest_bench
     from pipelines.synth import bench as synth_bench
 
@@ -113,7 +117,7 @@ def bench(
 
 @user_errors
 def clean() -> None:
-    """Stop the embedded PostgreSQL and delete generated data and local state (never source files)."""
+    """Остановить встроенный PostgreSQL и удалить сгенерированные данные и локальное состояние (не исходники)."""
     from pipelines import settings
     from pipelines.warehouse import embedded
 

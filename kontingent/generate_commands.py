@@ -33,7 +33,7 @@ def generate(
     ),
     no_faults: bool = typer.Option(False, "--no-faults", help="Без внесённых ошибок (чистые источники)"),
 ) -> None:
-    """Generate the synthetic Republic of Buryatia: sources as senders deliver them, plus the ground truth."""
+    """Сгенерировать синтетическую Республику Бурятия: файлы источников и эталон (ground truth)."""
     from pipelines.settings import data_dir
     from pipelines.synth import GenerateError
     from pipelines.synth import generate as run

@@ -26,7 +26,7 @@ def build(
         False, "--full-refresh", help="Rebuild incremental facts from scratch."
     ),
 ) -> None:
-    """Build the warehouse with dbt: seeds, models and their tests (``dbt build``)."""
+    """Собрать хранилище dbt: справочники, модели и их тесты (``dbt build``)."""
     from pipelines.warehouse.bootstrap import ensure_warehouse
     from pipelines.warehouse.dbt_profile import DbtFailed, run_dbt
 
@@ -46,7 +46,7 @@ def build(
 
 @user_errors
 def docs() -> None:
-    """Generate the dbt documentation site (``dbt docs generate``) into <state>/dbt_target."""
+    """Собрать сайт документации dbt (``dbt docs generate``) в <state>/dbt_target."""
     from pipelines.settings import state_dir
     from pipelines.warehouse.dbt_profile import DbtFailed, run_dbt
 

@@ -17,7 +17,7 @@ def register(app: typer.Typer) -> None:
 
 @user_errors
 def setup() -> None:
-    """Create the warehouse schemas and roles (starting the embedded PostgreSQL if no URL is set)."""
+    """Создать схемы и роли хранилища (без KONTINGENT_DATABASE_URL — во встроенном PostgreSQL)."""
     from pipelines.warehouse import database_url
     from pipelines.warehouse.bootstrap import ensure_warehouse
 
@@ -27,9 +27,12 @@ def setup() -> None:
 
 @user_errors
 def stop() -> None:
-    """Stop the embedded PostgreSQL (and the demo services) started by this project."""
+    """Остановить Superset и встроенный PostgreSQL, запущенные проектом (данные сохраняются)."""
+    from dashboards import superset
     from pipelines.warehouse import embedded
 
+    if superset.stop():
+        console.print("Superset остановлен.")
     if embedded.stop():
         console.print("Встроенный PostgreSQL остановлен.")
     else:

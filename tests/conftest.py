@@ -113,7 +113,7 @@ def run_kontingent(args: list[str], env: dict[str, str], timeout: int = 1800) ->
 
 
 @pytest.fixture(scope="session")
-def demo_region(make_database, tmp_path_factory: pytest.TempPathFactory) -> DemoRegion:
+def demo_region(make_database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoRegion]:
     """The headless demo at tiny scale on a fresh database of the external server, run once per session."""
     state = tmp_path_factory.mktemp("demo") / "state"
     url = make_database("kontingent_demo")
@@ -124,6 +124,8 @@ def demo_region(make_database, tmp_path_factory: pytest.TempPathFactory) -> Demo
         "KONTINGENT_STATE_DIR": str(state),
         "KONTINGENT_PSEUDONYM_KEY": "test-session-pseudonym-key",
         "SUPERSET_PORT": str(free_port()),
+        # Roles are cluster-wide: a warehouse login of its own keeps concurrent sessions apart.
+        "KONTINGENT_SUPERSET_DB_USER": f"kontingent_superset_test_{uuid.uuid4().hex[:8]}",
     }
     started = time.monotonic()
     result = run_kontingent(
@@ -135,4 +137,10 @@ def demo_region(make_database, tmp_path_factory: pytest.TempPathFactory) -> Demo
             f"The headless demo failed (exit {result.returncode}):\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
         )
     print(f"\n[demo_region] headless demo at {DEMO_SCALE} scale took {seconds:.0f} s")
-    return DemoRegion(url=url, state_dir=state, env=env, seconds=seconds, output=result.stdout)
+    yield DemoRegion(url=url, state_dir=state, env=env, seconds=seconds, output=result.stdout)
+    role = env["KONTINGENT_SUPERSET_DB_USER"]
+    with psycopg.connect(url, autocommit=True) as conn:
+        if conn.execute("select 1 from pg_roles where rolname = %s", (role,)).fetchone():
+            conn.execute(f'drop owned by "{role}"')
+    with psycopg.connect(TEST_SERVER_URL, autocommit=True) as conn:
+        conn.execute(f'drop role if exists "{role}"')
