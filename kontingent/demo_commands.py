@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import subprocess
+import sys
 import time
 
 import typer
@@ -52,10 +54,14 @@ def demo(
         _serve()
 
 
+DOCS_PORT = 8580
+SERVICE_PORTS = ((8088, "Superset"), (3000, "Dagster UI"), (DOCS_PORT, "документации dbt"))
+
+
 def _check_ports_free() -> None:
     import socket
 
-    for port, what in ((8088, "Superset"), (3000, "Dagster UI")):
+    for port, what in SERVICE_PORTS:
         with socket.socket() as sock:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
@@ -67,23 +73,39 @@ def _check_ports_free() -> None:
                 ) from None
 
 
+def _serve_dbt_docs() -> subprocess.Popen:
+    """Generate the dbt documentation site and serve it as static files (it needs no server logic)."""
+    from pipelines.settings import state_dir
+    from pipelines.warehouse.dbt_profile import run_dbt
+
+    console.print("Собираю документацию dbt…")
+    run_dbt(["docs", "generate"], capture=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "http.server", str(DOCS_PORT), "--bind", "127.0.0.1",
+         "--directory", str(state_dir() / "dbt_target")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
 def _serve() -> None:
     from dashboards import superset
     from orchestration.run import serve_ui
 
     superset_proc = superset.serve()
     dagster_procs = serve_ui(port=3000)
+    docs_proc = _serve_dbt_docs()
     login, password = superset.admin_credentials()
     console.print(
         Panel.fit(
-            f"Superset (дашборды):  http://127.0.0.1:8088  — вход: {login} / {password}\n"
-            f"Dagster (конвейер):   http://127.0.0.1:3000\n"
-            f"Документация dbt:     http://127.0.0.1:8088/static/dbt-docs/ (если собрана)\n\n"
+            f"Дашборд «Обзор региона»: {superset.base_url()}/superset/dashboard/region-overview/\n"
+            f"  вход в Superset: {login} / {password}\n"
+            f"Dagster (конвейер, запуски, проверки): http://127.0.0.1:3000\n"
+            f"Документация хранилища (dbt):          http://127.0.0.1:{DOCS_PORT}\n\n"
             "Остановить: Ctrl-C (встроенный PostgreSQL продолжит работу до `make stop`).",
             title="Kontingent Analytics запущен",
         )
     )
-    procs = [superset_proc, *dagster_procs]
+    procs = [superset_proc, *dagster_procs, docs_proc]
     try:
         while all(p.poll() is None for p in procs):
             time.sleep(1)
@@ -99,6 +121,7 @@ def _serve() -> None:
                 p.wait(timeout=20)
             except Exception:
                 p.kill()
+        superset.stop()
 
 
 @user_errors

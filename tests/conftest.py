@@ -118,7 +118,7 @@ def demo_region(make_database, tmp_path_factory: pytest.TempPathFactory) -> Iter
     state = tmp_path_factory.mktemp("demo") / "state"
     url = make_database("kontingent_demo")
     env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("KONTINGENT_")},
+        **{k: v for k, v in os.environ.items() if not k.startswith(("KONTINGENT_", "DAGSTER_", "SUPERSET_"))},
         "KONTINGENT_TEST_SERVER_URL": TEST_SERVER_URL,
         "KONTINGENT_DATABASE_URL": url,
         "KONTINGENT_STATE_DIR": str(state),

@@ -40,7 +40,7 @@ def test_headless_demo_runs_on_the_embedded_default_and_reuses_it(tmp_path):
 
     state = tmp_path / "state"
     env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("KONTINGENT_")},
+        **{k: v for k, v in os.environ.items() if not k.startswith(("KONTINGENT_", "DAGSTER_", "SUPERSET_"))},
         "KONTINGENT_STATE_DIR": str(state),
         "SUPERSET_PORT": str(free_port()),
     }

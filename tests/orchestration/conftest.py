@@ -1,10 +1,9 @@
-"""One tiny synthetic region run through Dagster once per module, in its own database and state folder."""
+"""The session's headless demo (tests/conftest.py: the demo job run through Dagster by `kontingent demo --no-serve`
+at tiny scale), read back from its Dagster instance. The sensor test adds files to that region: it runs last."""
 
 from __future__ import annotations
 
 import datetime as dt
-import os
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,8 +11,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
-SEED = 7
-AS_OF = dt.date(2026, 10, 15)
+from tests.conftest import DEMO_AS_OF, DEMO_SEED
+
+SEED = DEMO_SEED
+AS_OF = dt.date.fromisoformat(DEMO_AS_OF)
 CLEARED = (
     "KONTINGENT_DATA_DIR",
     "KONTINGENT_LANDING_DIR",
@@ -40,41 +41,48 @@ class Orchestrated:
 
 
 @pytest.fixture(scope="session")
-def orchestrated(make_database, tmp_path_factory) -> Iterator[Orchestrated]:
-    """Environment, warehouse and Dagster definitions for this room (nothing materialised yet)."""
-    base = tmp_path_factory.mktemp("orchestration")
-    url = make_database("kontingent_orch")
+def orchestrated(demo_region) -> Iterator[Orchestrated]:
+    """Environment, warehouse and Dagster instance of the session's headless demo (tests/conftest.py)."""
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("KONTINGENT_DATABASE_URL", url)
-        mp.setenv("KONTINGENT_STATE_DIR", str(base / "state"))
-        mp.setenv("KONTINGENT_PSEUDONYM_KEY", "orchestration-tests-pseudonym-key")
-        mp.setenv("KONTINGENT_DBT_THREADS", os.environ.get("KONTINGENT_DBT_THREADS", "4"))
         for var in CLEARED:
             mp.delenv(var, raising=False)
-        from pipelines.warehouse.bootstrap import ensure_warehouse
-
-        ensure_warehouse()
+        for name, value in demo_region.env.items():
+            if name.startswith(("KONTINGENT_", "SUPERSET_")):
+                mp.setenv(name, value)
         from orchestration import run
         from orchestration.instance import get_instance
 
         instance = get_instance()
-        yield Orchestrated(url=url, state=base / "state", defs=run.load_definitions(), instance=instance)
+        yield Orchestrated(
+            url=demo_region.url, state=demo_region.state_dir, defs=run.load_definitions(), instance=instance
+        )
         instance.dispose()
 
 
 @dataclass
+class StoredRun:
+    """A finished run read back from the instance: what the UI shows (``success``, ``run_id``, ``all_events``)."""
+
+    run_id: str
+    success: bool
+    all_events: list
+
+
+@dataclass
 class DemoRun:
-    result: object
+    result: StoredRun
     seconds: float
 
 
 @pytest.fixture(scope="session")
-def demo_run(orchestrated: Orchestrated) -> DemoRun:
-    """The demo job at tiny scale, executed once through Dagster's API on the persistent instance."""
-    from orchestration import run
+def demo_run(orchestrated: Orchestrated, demo_region) -> DemoRun:
+    """The demo job at tiny scale that `kontingent demo --no-serve` executed through Dagster on this instance."""
+    from dagster import DagsterRunStatus, RunsFilter
 
-    started = time.monotonic()
-    result = run.execute_job("demo_job", run.demo_run_config("tiny", SEED, AS_OF), progress=False)
-    seconds = time.monotonic() - started
-    print(f"\ndemo_job at tiny scale: {seconds:.1f} s, success={result.success}")
-    return DemoRun(result=result, seconds=seconds)
+    runs = orchestrated.instance.get_runs(filters=RunsFilter(job_name="demo_job"), limit=1)
+    assert runs, "the headless demo left no demo_job run in its Dagster instance"
+    run = runs[0]
+    events = [r.dagster_event for r in orchestrated.instance.all_logs(run.run_id) if r.dagster_event]
+    result = StoredRun(run.run_id, run.status == DagsterRunStatus.SUCCESS, events)
+    print(f"\ndemo_job at tiny scale (through `kontingent demo --no-serve`): {demo_region.seconds:.1f} s")
+    return DemoRun(result=result, seconds=demo_region.seconds)
