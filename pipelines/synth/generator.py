@@ -260,3 +260,21 @@ def _write_truth(world, sim, landing: Landing, scale, seed, as_of, rates, faults
         json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
     return manifest
+
+
+def already_generated(out: Path, scale: str, seed: int, as_of: dt.date) -> dict | None:
+    """The manifest of a complete region already in ``out`` for exactly these arguments, else None.
+
+    The manifest is written last, so its presence means the region is whole; same arguments give the same bytes.
+    """
+    path = Path(out) / "ground_truth" / "manifest.json"
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    same = (manifest.get("scale"), manifest.get("seed"), manifest.get("as_of")) == (
+        scale,
+        seed,
+        as_of.isoformat(),
+    )
+    return manifest if same and (Path(out) / "landing").is_dir() else None

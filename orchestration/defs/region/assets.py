@@ -25,12 +25,19 @@ class SyntheticRegionConfig(Config):
     "В промышленной эксплуатации не запускается: папку наполняют школы и ведомства.",
 )
 def synthetic_region(context: AssetExecutionContext, config: SyntheticRegionConfig) -> MaterializeResult:
-    from pipelines.synth import generate
+    from pipelines.synth import already_generated, generate
 
     as_of = dt.date.fromisoformat(config.as_of) if config.as_of else dt.date.today()
     out = settings.data_dir()
-    context.log.info(f"Генерирую регион: масштаб {config.scale}, seed {config.seed}, на {as_of} → {out}")
-    manifest = generate(scale=config.scale, seed=config.seed, as_of=as_of, out=out) or {}
+    manifest = already_generated(out, config.scale, config.seed, as_of)
+    if manifest:
+        # Same seed, same bytes: a second `make demo` reuses the region instead of writing it again.
+        context.log.info(
+            f"Регион уже сгенерирован (масштаб {config.scale}, seed {config.seed}, на {as_of}): {out}"
+        )
+    else:
+        context.log.info(f"Генерирую регион: масштаб {config.scale}, seed {config.seed}, на {as_of} → {out}")
+        manifest = generate(scale=config.scale, seed=config.seed, as_of=as_of, out=out) or {}
     counts = manifest.get("counts") if isinstance(manifest, dict) else None
     metadata = {
         "scale": config.scale,

@@ -13,15 +13,28 @@ with claims as (
     from {{ ref('int_person_token_claims') }}
 ),
 
+claims_with_anchor as (
+    select
+        signature_id,
+        token_kind,
+        is_swapped,
+        token_value,
+        signature_snils_token,
+        min(signature_id) over (partition by token_kind, token_value) as anchor_signature_id
+    from claims
+),
+
 tokens as (
+    -- One pass: the anchor and whether the anchor claimed the token through swapped day and month. (A join of
+    -- the claims back to their anchors made the planner expect one row and pick a quadratic nested loop.)
     select
         token_kind,
         token_value,
         count(distinct signature_id) as signatures,
         count(distinct signature_snils_token) as distinct_snils,
-        min(signature_id) as anchor_signature_id,
-        bool_or(is_swapped) as any_swapped
-    from claims
+        min(anchor_signature_id) as anchor_signature_id,
+        coalesce(bool_or(is_swapped) filter (where signature_id = anchor_signature_id), false) as anchor_swapped
+    from claims_with_anchor
     group by token_kind, token_value
 ),
 
@@ -29,23 +42,10 @@ usable_tokens as (
     select
         token_kind,
         token_value,
-        anchor_signature_id
+        anchor_signature_id,
+        anchor_swapped
     from tokens
     where signatures > 1 and (token_kind = 'snils' or distinct_snils <= 1)
-),
-
-anchor_claims as (
-    select
-        claims.token_kind,
-        claims.token_value,
-        bool_or(claims.is_swapped) as anchor_swapped
-    from claims
-    inner join usable_tokens
-        on
-            claims.token_kind = usable_tokens.token_kind
-            and claims.token_value = usable_tokens.token_value
-            and claims.signature_id = usable_tokens.anchor_signature_id
-    group by claims.token_kind, claims.token_value
 ),
 
 edges as (
@@ -54,16 +54,12 @@ edges as (
         usable_tokens.anchor_signature_id,
         claims.rule_rank,
         claims.token_kind
-        || case when claims.is_swapped or anchor_claims.anchor_swapped then '_swapped' else '' end as match_rule
+        || case when claims.is_swapped or usable_tokens.anchor_swapped then '_swapped' else '' end as match_rule
     from claims
     inner join usable_tokens
         on
             claims.token_kind = usable_tokens.token_kind
             and claims.token_value = usable_tokens.token_value
-    inner join anchor_claims
-        on
-            claims.token_kind = anchor_claims.token_kind
-            and claims.token_value = anchor_claims.token_value
     where claims.signature_id <> usable_tokens.anchor_signature_id
 ),
 
