@@ -26,4 +26,8 @@ def get_context():
     context = gx.get_context(mode="file", project_root_dir=str(GX_ROOT))
     # add_sql, not add_postgres: the embedded server is a Unix socket, which add_postgres rejects.
     context.data_sources.add_or_update_sql(DATASOURCE, connection_string="${" + URL_VARIABLE + "}")
+    # Checks run inside Dagster steps and the CLI, which report their own progress: no tqdm bar per metric.
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
     return context
