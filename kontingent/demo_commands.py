@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -106,6 +107,8 @@ def _serve() -> None:
         )
     )
     procs = [superset_proc, *dagster_procs, docs_proc]
+    # `kill` (SIGTERM) stops the services as cleanly as Ctrl-C does.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         while all(p.poll() is None for p in procs):
             time.sleep(1)
