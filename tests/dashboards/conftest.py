@@ -75,9 +75,7 @@ def warehouse(dashboards_env, demo_region) -> Warehouse:
 
 
 @pytest.fixture(scope="session")
-def superset_server(
-    warehouse: Warehouse, dashboards_env
-) -> Iterator[SupersetServer]:
+def superset_server(warehouse: Warehouse, dashboards_env) -> Iterator[SupersetServer]:
     """Start the Superset the demo provisioned, once for the whole room (provisioning again is a no-op)."""
     from dashboards import superset
     from dashboards.provision import provision
