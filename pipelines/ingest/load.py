@@ -180,7 +180,9 @@ def load_file(
                 delimiter = scan.opened.delimiter
                 try:
                     with conn.transaction():  # savepoint: raw rows vanish if the file is rejected after all
-                        maybe_dups = _copy_rows(conn, scan, sid, relative, result, issues, vault, headcounts)
+                        maybe_dups = _copy_rows(
+                            conn, scan, sid, relative, result, issues, vault, headcounts, key
+                        )
                         notices.extend(scan.opened.late_notices())
                         encoding = scan.opened.decoder.used if scan.opened.decoder else None
                         dups = _drop_duplicates(conn, source, lf.entity, sid, issues) if maybe_dups else 0
@@ -251,8 +253,14 @@ def load_file(
     return result
 
 
-def _copy_rows(conn, scan, sid, relative, result, issues, vault, headcounts) -> bool:
-    """Stream the file into raw; returns True when the file may hold duplicate rows."""
+def _copy_rows(conn, scan, sid, relative, result, issues, vault, headcounts, key=None) -> bool:
+    """Stream the file into raw; returns True when the file may hold duplicate rows.
+
+    Two engines produce the same rows: row by row (``RowChecker.check`` for every row) and vectorised
+    (blocks checked column by column, only unusual rows through ``RowChecker.check``); see ``vectorised.py``.
+    """
+    from pipelines.ingest import vectorised
+
     table = sql.Identifier("raw", scan.source.table(scan.entity.name))
     columns = [c.name for c in scan.checker.columns] + [
         "_submission_id",
@@ -261,67 +269,107 @@ def _copy_rows(conn, scan, sid, relative, result, issues, vault, headcounts) -> 
         "_row_hash",
     ]
     stmt = sql.SQL("copy {} ({}) from stdin").format(table, sql.SQL(", ").join(map(sql.Identifier, columns)))
-    suffix = f"\t{sid}\t{_copy_text(relative)}\t"
-    anonymous_seen: set[int] = set()
-    # A fixed 2 MB bitmap of row hashes: if no bit is hit twice there is no duplicate and the set-based SQL
-    # check can be skipped; memory stays the same for any file size (big files simply always run the SQL).
-    seen = bytearray(_BLOOM_BYTES)
-    maybe_duplicates = False
-    total = accepted = rejected = warned = anonymous = 0
-    buf: list[str] = []
+    sink = _RowSink(relative, sid, issues, vault, headcounts)
     with conn.cursor() as cur, cur.copy(stmt) as copy:
-        for n, checked, cells in scan.rows():
-            total += 1
-            if checked.issues:
-                for issue in checked.issues:
-                    issues.add(issue)
-            if checked.values is not None:
-                accepted += 1
-                if checked.issues:
-                    warned += 1
-                buf.append("\t".join(checked.values) + suffix + f"{n}\t{checked.row_hash}\n")
-                bit = checked.row_hash & _BLOOM_MASK
-                if seen[bit >> 3] & (1 << (bit & 7)):
-                    maybe_duplicates = True
+        sink.copy = copy
+        if key is not None and vectorised.engine() == "vectorised" and vectorised.usable(scan):
+            for item in vectorised.scan_blocks(scan, scan.opened.csv_body, sid, relative, key):
+                if len(item) == 2:
+                    sink.clean_block(*item)
                 else:
-                    seen[bit >> 3] |= 1 << (bit & 7)
-                if len(buf) >= COPY_BATCH:
-                    copy.write("".join(buf))
-                    buf.clear()
-            elif checked.anonymous is not None:
-                if checked.row_hash in anonymous_seen:
-                    rejected += 1
-                    issues.add(
-                        Issue(
-                            n,
-                            None,
-                            None,
-                            "duplicate_row",
-                            "reject_row",
-                            "",
-                            "строка повторяет предыдущую строку: удалите повтор.",
-                        )
-                    )
-                    continue
-                anonymous_seen.add(checked.row_hash)
-                anonymous += 1
-                accepted += 1  # taken in: counted in the anonymous headcount, no row kept
-                headcounts[checked.anonymous] += 1
-            else:
-                rejected += 1
-                vault.write(
-                    json.dumps([n, {k: cell_text(v) for k, v in cells.items()}], ensure_ascii=False) + "\n"
-                )
-        if buf:
-            copy.write("".join(buf))
+                    sink.row(*item)
+        else:
+            for n, checked, cells in scan.rows():
+                sink.row(n, checked, cells)
+        sink.flush()
     result.rows_total, result.rows_accepted, result.rows_warned, result.rows_anonymous = (
-        total,
-        accepted,
-        warned,
-        anonymous,
+        sink.total,
+        sink.accepted,
+        sink.warned,
+        sink.anonymous,
     )
-    result.rows_rejected = rejected
-    return maybe_duplicates
+    result.rows_rejected = sink.rejected
+    return sink.maybe_duplicates
+
+
+class _RowSink:
+    """Where checked rows go: accepted ones to COPY, problems to the spill, rejected cells to the vault."""
+
+    def __init__(self, relative: str, sid: int, issues: _Spill, vault, headcounts: Counter) -> None:
+        self.suffix = f"\t{sid}\t{_copy_text(relative)}\t"
+        self.issues, self.vault, self.headcounts = issues, vault, headcounts
+        self.copy = None
+        self.anonymous_seen: set[int] = set()
+        # A fixed 2 MB bitmap of row hashes: if no bit is hit twice there is no duplicate and the set-based SQL
+        # check can be skipped; memory stays the same for any file size (big files simply always run the SQL).
+        self.seen = bytearray(_BLOOM_BYTES)
+        self.maybe_duplicates = False
+        self.total = self.accepted = self.rejected = self.warned = self.anonymous = 0
+        self.buf: list[str] = []
+
+    def _mark(self, row_hash: int) -> None:
+        bit = row_hash & _BLOOM_MASK
+        if self.seen[bit >> 3] & (1 << (bit & 7)):
+            self.maybe_duplicates = True
+        else:
+            self.seen[bit >> 3] |= 1 << (bit & 7)
+
+    def clean_block(self, text: str, hashes: list[int]) -> None:
+        """Rows the vectorised engine found clean: ready COPY text and their row hashes."""
+        self.total += len(hashes)
+        self.accepted += len(hashes)
+        seen = self.seen
+        for row_hash in hashes:
+            bit = row_hash & _BLOOM_MASK
+            if seen[bit >> 3] & (1 << (bit & 7)):
+                self.maybe_duplicates = True
+            else:
+                seen[bit >> 3] |= 1 << (bit & 7)
+        self.flush()
+        self.copy.write(text)
+
+    def row(self, n: int, checked, cells) -> None:
+        self.total += 1
+        if checked.issues:
+            for issue in checked.issues:
+                self.issues.add(issue)
+        if checked.values is not None:
+            self.accepted += 1
+            if checked.issues:
+                self.warned += 1
+            self.buf.append("\t".join(checked.values) + self.suffix + f"{n}\t{checked.row_hash}\n")
+            self._mark(checked.row_hash)
+            if len(self.buf) >= COPY_BATCH:
+                self.flush()
+        elif checked.anonymous is not None:
+            if checked.row_hash in self.anonymous_seen:
+                self.rejected += 1
+                self.issues.add(
+                    Issue(
+                        n,
+                        None,
+                        None,
+                        "duplicate_row",
+                        "reject_row",
+                        "",
+                        "строка повторяет предыдущую строку: удалите повтор.",
+                    )
+                )
+                return
+            self.anonymous_seen.add(checked.row_hash)
+            self.anonymous += 1
+            self.accepted += 1  # taken in: counted in the anonymous headcount, no row kept
+            self.headcounts[checked.anonymous] += 1
+        else:
+            self.rejected += 1
+            self.vault.write(
+                json.dumps([n, {k: cell_text(v) for k, v in cells.items()}], ensure_ascii=False) + "\n"
+            )
+
+    def flush(self) -> None:
+        if self.buf:
+            self.copy.write("".join(self.buf))
+            self.buf.clear()
 
 
 def _drop_duplicates(conn, source: Source, entity: str, sid: int, issues: _Spill) -> int:

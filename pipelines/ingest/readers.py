@@ -61,6 +61,7 @@ class Opened:
     notices: list[FileNotice] = field(default_factory=list)
     rows: Iterator[tuple[int, dict[str, Any] | BrokenRow]] = iter(())
     decoder: _LineDecoder | None = None
+    csv_body: CsvBody | None = None  # CSV only: lets the vectorised engine read the lines itself
 
     def late_notices(self) -> list[FileNotice]:
         """Notices only known after the last row (the encoding actually met)."""
@@ -242,61 +243,73 @@ def open_csv(path: Path, source: Source, entity: Entity) -> Opened:
     except FileRejected:
         fh.close()
         raise
-    width = len(headers)
+    body = CsvBody(fh, fh.tell(), headers, delimiter, decoder)
+    return Opened(
+        headers=headers,
+        delimiter=delimiter,
+        notices=notices,
+        rows=body.rows(),
+        decoder=decoder,
+        csv_body=body,
+    )
 
-    def text_lines() -> Iterator[str]:
-        for n, raw in enumerate(_raw_lines(fh, b""), start=2):
-            yield decoder.decode(raw, n)
 
-    def rows() -> Iterator[tuple[int, dict[str, Any] | BrokenRow]]:
+@dataclass
+class CsvBody:
+    """The data lines of an opened CSV file: where they start and how to read them (shared by both engines)."""
+
+    fh: Any
+    offset: int  # byte offset of the first data line
+    headers: list[str]
+    delimiter: str
+    decoder: _LineDecoder
+
+    def record_item(self, record: list[str], n: int) -> tuple[int, dict[str, Any] | BrokenRow]:
+        """One parsed CSV record (not blank) as the reader yields it: cells, or a BrokenRow."""
+        width = len(self.headers)
+        if record == ["\x00HUGE"]:
+            return n, BrokenRow("out_of_range", f"строка длиннее {MAX_LINE_BYTES // 1024} КБ: это не запись.")
+        if len(record) != width:
+            cells = dict(zip(self.headers, record, strict=False))
+            if len(record) < width:
+                return n, BrokenRow(
+                    "truncated_row",
+                    f"в строке {len(record)} значений вместо {width}: строка оборвана или в значении "
+                    "есть перевод строки.",
+                    cells,
+                )
+            return n, BrokenRow(
+                "truncated_row",
+                f"в строке {len(record)} значений вместо {width}: вероятно, в значении есть "
+                f"разделитель «{self.delimiter}» без кавычек.",
+                cells,
+            )
+        return n, dict(zip(self.headers, record, strict=True))
+
+    def rows(self, offset: int | None = None, line_no: int = 2, n: int = 0):
+        """Rows from ``offset`` (a line start), numbering physical lines from ``line_no`` and records after ``n``."""
+        fh, decoder = self.fh, self.decoder
+        if offset is not None:
+            fh.seek(offset)
+
+        def text_lines() -> Iterator[str]:
+            for no, raw in enumerate(_raw_lines(fh, b""), start=line_no):
+                yield decoder.decode(raw, no)
+
         csv.field_size_limit(MAX_LINE_BYTES)
-        reader = csv.reader(text_lines(), delimiter=delimiter, strict=False)
-        n = 0
+        reader = csv.reader(text_lines(), delimiter=self.delimiter, strict=False)
         try:
             for record in reader:
                 if not record or (len(record) == 1 and not record[0].strip()):
                     continue  # blank line
                 n += 1
-                if record == ["\x00HUGE"]:
-                    yield (
-                        n,
-                        BrokenRow(
-                            "out_of_range", f"строка длиннее {MAX_LINE_BYTES // 1024} КБ: это не запись."
-                        ),
-                    )
-                    continue
-                if len(record) != width:
-                    cells = dict(zip(headers, record, strict=False))
-                    if len(record) < width:
-                        yield (
-                            n,
-                            BrokenRow(
-                                "truncated_row",
-                                f"в строке {len(record)} значений вместо {width}: строка оборвана или в значении "
-                                "есть перевод строки.",
-                                cells,
-                            ),
-                        )
-                    else:
-                        yield (
-                            n,
-                            BrokenRow(
-                                "truncated_row",
-                                f"в строке {len(record)} значений вместо {width}: вероятно, в значении есть "
-                                f"разделитель «{delimiter}» без кавычек.",
-                                cells,
-                            ),
-                        )
-                    continue
-                yield n, dict(zip(headers, record, strict=True))
+                yield self.record_item(record, n)
         except csv.Error as exc:
             raise FileRejected(
                 "truncated_row", f"после строки данных {n} файл не разбирается как CSV ({exc})."
             ) from None
         finally:
             fh.close()
-
-    return Opened(headers=headers, delimiter=delimiter, notices=notices, rows=rows(), decoder=decoder)
 
 
 def open_jsonl(path: Path, source: Source, entity: Entity) -> Opened:
