@@ -32,6 +32,9 @@ def generate(
         None, "--out", help="Папка результата (landing/ и ground_truth/); по умолчанию .state/region"
     ),
     no_faults: bool = typer.Option(False, "--no-faults", help="Без внесённых ошибок (чистые источники)"),
+    workers: int = typer.Option(
+        None, "--workers", min=1, help="Процессов записи файлов (по умолчанию 2); на байты не влияет"
+    ),
 ) -> None:
     """Сгенерировать синтетическую Республику Бурятия: файлы источников и эталон (ground truth)."""
     from pipelines.settings import data_dir
@@ -46,7 +49,7 @@ def generate(
         ) from None
     target = out or data_dir()
     try:
-        manifest = run(scale, seed, day, target, faults=not no_faults, progress=True)
+        manifest = run(scale, seed, day, target, faults=not no_faults, progress=True, workers=workers)
     except GenerateError as exc:
         raise UserError(str(exc)) from None
     rows = f"{sum(manifest['counts']['rows'].values()):,}".replace(",", " ")

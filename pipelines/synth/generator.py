@@ -11,11 +11,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pipelines.synth.agency_sources import write_agency_sources
 from pipelines.synth.landing import Landing, default_rates
 from pipelines.synth.registers import write_civil_registry, write_register
 from pipelines.synth.scales import SCALES, school_years
-from pipelines.synth.school_exports import write_school_exports
+from pipelines.synth.school_exports import export_tasks
 from pipelines.synth.schooling import HEALTH_EFFECTS, LEAVE_COEF, TARGET_LEAVE, simulate
+from pipelines.synth.workers import Task, default_workers, run_tasks
 from pipelines.synth.world import build_world
 
 DEFAULT_AS_OF = dt.date(2026, 11, 28)
@@ -37,14 +39,19 @@ def generate(
     fault_rates: dict[str, float] | None = None,
     faults: bool = True,
     progress: bool = False,
+    workers: int | None = None,
 ) -> dict:
-    """Generate a synthetic region into ``out`` (``out/landing``, ``out/ground_truth``) and return the manifest."""
+    """Generate a synthetic region into ``out`` (``out/landing``, ``out/ground_truth``) and return the manifest.
+
+    ``workers`` processes write the files (default: both cores); any number gives the same bytes.
+    """
     if scale not in SCALES:
         raise GenerateError(f"Неизвестный масштаб «{scale}»: выберите tiny, demo или region.")
     if as_of < dt.date(2022, 9, 1):
         raise GenerateError(
             f"Дата --as-of {as_of} раньше начала истории (01.09.2022): укажите более позднюю дату."
         )
+    workers = default_workers() if workers is None else max(1, int(workers))
     out = Path(out)
     if out.exists():
         shutil.rmtree(out / "landing", ignore_errors=True)
@@ -52,7 +59,6 @@ def generate(
     sc = SCALES[scale]
     years = school_years(sc, as_of)
     rates = default_rates() | (fault_rates or {})
-    steps = ["мир", "годы", "реестры", "школы", "ведомства", "эталон"]
     bar = _Progress(progress)
     with bar:
         t = bar.task("Построение республики", 2)
@@ -63,24 +69,26 @@ def generate(
         landing = Landing(out, seed, rates, as_of, faults_enabled=faults)
         try:
             write_register(world, landing)
-            write_civil_registry(world, sim, landing)
-            t = bar.task("Выгрузки школьных систем", len(world.schools) * len(years))
-            write_school_exports(world, sim, landing, _rng(seed, "exports"), progress=lambda: bar.advance(t))
-            try:
-                from pipelines.synth.agency_sources import write_agency_sources
-            except ImportError:  # pragma: no cover - built in stages
-                write_agency_sources = None
-            if write_agency_sources is not None:
-                t = bar.task("Ведомственные источники", 7)
-                write_agency_sources(
-                    world, sim, landing, _rng(seed, "agencies"), progress=lambda: bar.advance(t)
+            # writing tasks, in the order of a one-process run (bookkeeping is merged in this order); they run
+            # on `workers` processes, so each draws randomness only from its own `_rng(seed, name)`
+            school = export_tasks(world, sim, landing, _rng(seed, "exports"), chunks_per_year=4 * workers)
+            tasks = [Task(lambda: write_civil_registry(world, sim, landing), weight=len(world.children) / 2)]
+            tasks += school
+            agency_weight = 0.6 * sum(x.weight for x in school)
+            tasks.append(
+                Task(
+                    lambda: write_agency_sources(world, sim, landing, _rng(seed, "agencies")),
+                    weight=agency_weight,
                 )
+            )
+            tasks.append(
+                Task(lambda: _write_truth_tables(world, sim, landing.truth), weight=len(sim.pupil_years) / 2)
+            )
+            t = bar.task("Выгрузки и эталон", sum(x.steps for x in tasks))
+            run_tasks(tasks, landing, workers, progress=lambda n: bar.advance(t, n))
         finally:
             landing.close()
-        t = bar.task("Эталонные данные", 1)
-        manifest = _write_truth(world, sim, landing, scale, seed, as_of, rates, faults)
-        bar.advance(t)
-    del steps
+        manifest = _write_manifest(world, sim, landing, scale, seed, as_of, rates, faults)
     return manifest
 
 
@@ -106,13 +114,13 @@ class _Progress:
     def task(self, name, total):
         return self.p.add_task(name, total=total) if self.p else None
 
-    def advance(self, t):
+    def advance(self, t, n: int = 1):
         if self.p and t is not None:
-            self.p.advance(t)
+            self.p.advance(t, n)
 
 
-def _write_truth(world, sim, landing: Landing, scale, seed, as_of, rates, faults_on) -> dict:
-    gt = landing.truth
+def _write_truth_tables(world, sim, gt: Path) -> None:
+    """The ground-truth tables of the simulated world (everything but the landing bookkeeping)."""
     c, gu, s, fam = world.children, world.guardians, world.schools, world.families
     status_names = np.array(
         [
@@ -239,6 +247,11 @@ def _write_truth(world, sim, landing: Landing, scale, seed, as_of, rates, faults
     (gt / "effects.json").write_text(
         json.dumps(effects, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"
     )
+
+
+def _write_manifest(world, sim, landing: Landing, scale, seed, as_of, rates, faults_on) -> dict:
+    """Counts and rates of this run; written last, so its presence means the region is whole."""
+    gt, c, gu, s = landing.truth, world.children, world.guardians, world.schools
     manifest = {
         "scale": scale,
         "seed": seed,

@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import io
 import json
+import shutil
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -150,6 +151,45 @@ class Landing:
     def close(self):
         self._links.close()
         self._faults.close()
+
+    # ---- parts: a worker process writes its bookkeeping apart; the parent appends the parts in a fixed order
+    def flush(self) -> None:
+        """Empty the write buffers (before forking workers, so that no child inherits and re-writes them)."""
+        self._links.flush()
+        self._faults.flush()
+
+    def begin_part(self, stem: Path) -> None:
+        """In a worker: send ``record_links`` and ``faults`` rows and the counts to part files of ``stem``."""
+        stem.parent.mkdir(parents=True, exist_ok=True)
+        self._inherited = (self._links, self._faults)  # the parent's handles: never closed here
+        self._part = stem
+        self._links = open(f"{stem}.links", "w", encoding="utf-8", newline="")
+        self._faults = open(f"{stem}.faults", "w", encoding="utf-8", newline="")
+        self._faults_w = csv.writer(self._faults, lineterminator="\n")
+        self.counts, self.fault_counts, self.files = {}, {}, []
+
+    def end_part(self) -> dict:
+        self._links.close()
+        self._faults.close()
+        return {
+            "stem": str(self._part),
+            "counts": self.counts,
+            "fault_counts": self.fault_counts,
+            "files": self.files,
+        }
+
+    def merge_part(self, part: dict) -> None:
+        """Append a worker's part (see ``begin_part``) as if this process had written it."""
+        for suffix, fh in ((".links", self._links), (".faults", self._faults)):
+            path = Path(part["stem"] + suffix)
+            with open(path, encoding="utf-8", newline="") as src:
+                shutil.copyfileobj(src, fh, 1 << 20)
+            path.unlink()
+        for key, n in part["counts"].items():
+            self.counts[key] = self.counts.get(key, 0) + n
+        for key, n in part["fault_counts"].items():
+            self.fault_counts[key] = self.fault_counts.get(key, 0) + n
+        self.files.extend(part["files"])
 
     # ---- faults bookkeeping
     def _fault(self, fault: str, file: str, row: int | str = "", fld: str = ""):

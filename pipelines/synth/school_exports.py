@@ -4,6 +4,7 @@ movements, marks and absences, one file per school, month and entity."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -11,6 +12,7 @@ import pandas as pd
 from pipelines.synth.calendar import school_year, season_weights
 from pipelines.synth.landing import Landing, Table
 from pipelines.synth.schooling import SUBJECTS, Simulation
+from pipelines.synth.workers import Task
 from pipelines.synth.world import World, d64
 
 TERM_MONTH = {"q1": 10, "q2": 12, "q3": 3, "q4": 5, "year": 5}
@@ -109,286 +111,378 @@ def _take(d: dict[str, np.ndarray], mask: np.ndarray) -> dict[str, np.ndarray]:
     return {k: v[mask] for k, v in d.items()}
 
 
+@dataclass
+class _Year:
+    """One school year's data of every school, split by school (prepared once, read by every export task)."""
+
+    y: int
+    snap: np.datetime64
+    st: dict
+    gh: dict
+    ab: dict
+    ev: dict
+    py_children: np.ndarray
+    marks: np.ndarray
+    term_ends: dict
+
+
+def _prepare_year(world: World, sim: Simulation, y: int, rng: np.random.Generator) -> _Year:
+    consent = world.children.consent
+    st_cols = ["child", "grade", "class_label", "programme", "local_id", "start", "end", "admitted"]
+    Y = school_year(y)
+    stints = sim.stints
+    st_y = _split(stints[stints["year"] == y], "school", st_cols)
+    gh_y = _split(stints[(stints["year"] == y - 1) & stints["ghost"]], "school", st_cols)
+    py_children = sim.pupil_years.loc[sim.pupil_years["year"] == y, "child"].to_numpy()
+    ab = absences_for_year(world, sim, y, rng)
+    ab = ab[consent[ab["child"].to_numpy()]]
+    ab_y = _split(
+        ab.assign(month=ab["date"].dt.month),
+        "school",
+        ["child", "local_id", "date", "lessons", "reason", "month"],
+    )
+    ev = sim.events
+    ev = ev[(ev["year"] == y)] if len(ev) else ev
+    ev = ev[consent[ev["child"].to_numpy()]] if len(ev) else ev
+    ev_y = _split(
+        ev,
+        "school",
+        ["child", "local_id", "date", "event_type", "grade", "reason", "destination", "dest_school", "lost"],
+    )
+    term_ends = {t: d64(Y.term_ends[TERM_INDEX[t] if t != "year" else 3]) for t in TERM_MONTH}
+    return _Year(y, d64(Y.snapshot), st_y, gh_y, ab_y, ev_y, py_children, sim.marks[y], term_ends)
+
+
+def _sender_order(world: World) -> tuple[np.ndarray, list[int]]:
+    # one file per sender: a legal entity with branches (one ИНН, vendor A) sends its schools together
+    s = world.schools
+    sender_of = np.where(s.vendor == "a", s.inn, s.vendor_code)
+    return sender_of, sorted(range(len(s)), key=lambda i: (str(sender_of[i]), i))
+
+
+def _unknown_sender_host(world: World, landing: Landing, years: list[_Year], order: list[int]):
+    """(year, school) whose October absences a private school not in the register also sends, or None.
+
+    The first vendor-A school, in export order, with October absences whose copy would be sent by ``as_of``.
+    """
+    s = world.schools
+    for yd in years:
+        yy, mm = yd.y, 10
+        if dt.date(yy, 9, 1) > world.as_of or dt.date(yy, mm, 1) > world.as_of:
+            continue
+        period = f"{yy}-{mm:02d}"
+        for sc in order:
+            ab_s = yd.ab.get(sc)
+            if s.vendor[sc] != "a" or ab_s is None:
+                continue
+            n = (
+                (ab_s["month"] == mm) & (ab_s["date"].astype("datetime64[Y]").astype(int) + 1970 == yy)
+            ).sum()
+            if n and landing.sent_at(
+                "school_vendor_a", UNKNOWN_INN, period, "absences", _due(yy, mm)
+            ).date() <= (world.as_of):
+                return yd.y, sc
+    return None
+
+
+UNKNOWN_INN = "0326999998"
+
+
+def export_tasks(
+    world: World, sim: Simulation, landing: Landing, rng: np.random.Generator, chunks_per_year: int = 1
+) -> list[Task]:
+    """The monthly exports as tasks: each year's senders in ``chunks_per_year`` runs of about equal size.
+
+    The randomness of the exports (absences) is drawn here, year by year, so the tasks may run in any process.
+    """
+    sender_of, order = _sender_order(world)
+    years = [_prepare_year(world, sim, y, rng) for y in world.years]
+    host = _unknown_sender_host(world, landing, years, order)
+    tasks = []
+    for yd in years:
+        # cut at sender boundaries, weighted by rows (stints and absences) so the runs are about equal
+        weight = np.array(
+            [
+                1
+                + (len(yd.st[sc]["child"]) if sc in yd.st else 0)
+                + (len(yd.ab[sc]["child"]) if sc in yd.ab else 0) / 8
+                for sc in order
+            ],
+            dtype=float,
+        )
+        cum = np.cumsum(weight)
+        total = cum[-1] if len(cum) else 0.0
+        cuts = [0]
+        for k in range(1, chunks_per_year):
+            pos = int(np.searchsorted(cum, total * k / chunks_per_year))
+            while 0 < pos < len(order) and sender_of[order[pos - 1]] == sender_of[order[pos]]:
+                pos += 1
+            if cuts[-1] < pos < len(order):
+                cuts.append(pos)
+        cuts.append(len(order))
+        for a, b in zip(cuts[:-1], cuts[1:], strict=True):
+            schools = order[a:b]
+            tasks.append(
+                Task(
+                    lambda yd=yd, schools=schools: _write_schools(
+                        world, sim, landing, yd, schools, sender_of, host
+                    ),
+                    weight=float(weight[a:b].sum()),
+                    steps=len(schools),
+                )
+            )
+    return tasks
+
+
 def write_school_exports(
     world: World, sim: Simulation, landing: Landing, rng: np.random.Generator, progress=None
 ) -> None:
+    """All monthly exports in one process (``export_tasks`` splits the same work for several)."""
+    for t in export_tasks(world, sim, landing, rng):
+        t.run()
+        if progress:
+            for _ in range(t.steps):
+                progress()
+
+
+def _write_schools(
+    world: World,
+    sim: Simulation,
+    landing: Landing,
+    yd: _Year,
+    order: list[int],
+    sender_of: np.ndarray,
+    unknown_host: tuple[int, int] | None,
+) -> None:
+    """Write one year's exports of the schools in ``order`` (whole senders, in export order)."""
     c, s, fam, gu = world.children, world.schools, world.families, world.guardians
     consent = c.consent
     code = s.code
-    st_cols = ["child", "grade", "class_label", "programme", "local_id", "start", "end", "admitted"]
     as_of = world.as_of
-    unknown_sent = False
-    for y in world.years:
-        Y = school_year(y)
-        snap = d64(Y.snapshot)
-        stints = sim.stints
-        st_y = _split(stints[stints["year"] == y], "school", st_cols)
-        gh_y = _split(stints[(stints["year"] == y - 1) & stints["ghost"]], "school", st_cols)
-        py_children = sim.pupil_years.loc[sim.pupil_years["year"] == y, "child"].to_numpy()
-        marks = sim.marks[y]
-        ab = absences_for_year(world, sim, y, rng)
-        ab = ab[consent[ab["child"].to_numpy()]]
-        ab_y = _split(
-            ab.assign(month=ab["date"].dt.month),
-            "school",
-            ["child", "local_id", "date", "lessons", "reason", "month"],
-        )
-        ev = sim.events
-        ev = ev[(ev["year"] == y)] if len(ev) else ev
-        ev = ev[consent[ev["child"].to_numpy()]] if len(ev) else ev
-        ev_y = _split(
-            ev,
-            "school",
-            [
-                "child",
-                "local_id",
-                "date",
-                "event_type",
-                "grade",
-                "reason",
-                "destination",
-                "dest_school",
-                "lost",
-            ],
-        )
-        term_ends = {t: d64(Y.term_ends[TERM_INDEX[t] if t != "year" else 3]) for t in TERM_MONTH}
-        # one file per sender: a legal entity with branches (one ИНН, vendor A) sends its schools together
-        sender_of = np.where(s.vendor == "a", s.inn, s.vendor_code)
-        order = sorted(range(len(s)), key=lambda i: (str(sender_of[i]), i))
-        pending: dict[tuple, list] = {}
+    y, snap, term_ends, py_children, marks = yd.y, yd.snap, yd.term_ends, yd.py_children, yd.marks
+    st_y, gh_y, ab_y, ev_y = yd.st, yd.gh, yd.ab, yd.ev
+    pending: dict[tuple, list] = {}
 
-        def emit(key, table, notes=(), pending=pending):
-            pending.setdefault(key, []).append((table, list(notes)))
+    def emit(key, table, notes=(), pending=pending):
+        pending.setdefault(key, []).append((table, list(notes)))
 
-        def flush(pending=pending):
-            for (source, sender, period, entity, due), parts in pending.items():
-                offset = 0
-                notes = []
-                for t, nts in parts:
-                    notes += [(fa, i + offset) for fa, i in nts]
-                    offset += len(t)
-                if len(parts) == 1:
-                    table = parts[0][0]
+    def flush(pending=pending):
+        for (source, sender, period, entity, due), parts in pending.items():
+            offset = 0
+            notes = []
+            for t, nts in parts:
+                notes += [(fa, i + offset) for fa, i in nts]
+                offset += len(t)
+            if len(parts) == 1:
+                table = parts[0][0]
+            else:
+                keys = list(parts[0][0].cols)
+                table = Table(
+                    {k: np.concatenate([p[0].cols[k] for p in parts]) for k in keys},
+                    {r: np.concatenate([p[0].persons[r] for p in parts]) for r in parts[0][0].persons},
+                )
+            landing.write(source, sender, period, entity, due, table, notes=notes)
+        pending.clear()
+
+    for pos, sc in enumerate(order):
+        if pos > 0 and sender_of[order[pos - 1]] != sender_of[sc]:
+            flush()
+        st_s, gh_s, ab_s, ev_s = st_y.get(sc), gh_y.get(sc), ab_y.get(sc), ev_y.get(sc)
+        if st_s is None and ab_s is None and ev_s is None:
+            continue
+        vendor = s.vendor[sc]
+        source = "school_vendor_a" if vendor == "a" else "school_vendor_b"
+        sender = s.inn[sc] if vendor == "a" else s.vendor_code[sc]
+
+        def sch_fill(n, vendor=vendor, sc=sc):
+            if vendor == "a":
+                return {
+                    "school_code": np.full(n, code[sc], dtype=object),
+                    "school_inn": np.full(n, s.inn[sc], dtype=object),
+                }
+            return {"vendor_school_code": np.full(n, s.vendor_code[sc], dtype=object)}
+
+        st_month = st_s["start"].astype("datetime64[M]") if st_s is not None else None
+        ev_month = ev_s["date"].astype("datetime64[M]") if ev_s is not None else None
+        for yy, mm in _month_periods(y):
+            if dt.date(yy, mm, 1) > as_of:
+                break
+            period = f"{yy}-{mm:02d}"
+            due = _due(yy, mm)
+            month = np.datetime64(period, "M")
+            # --- pupils (full roster in September, new admissions later) and their guardians
+            ros = None
+            ghost = np.zeros(0, bool)
+            if st_s is not None:
+                if mm == 9:
+                    ros = _take(st_s, (st_s["start"] <= snap) & (st_s["end"] >= snap))
+                    if gh_s is not None:
+                        g = _take(gh_s, np.ones(len(gh_s["child"]), bool))
+                        g["grade"] = np.minimum(g["grade"] + 1, 11)
+                        g["class_label"] = np.char.add(g["grade"].astype(str), "А").astype(object)
+                        ros = {k: np.concatenate([ros[k], g[k]]) for k in ros}
+                    ghost = np.r_[
+                        np.zeros(len(ros["child"]) - (len(gh_s["child"]) if gh_s is not None else 0), bool),
+                        np.ones(len(gh_s["child"]) if gh_s is not None else 0, bool),
+                    ]
                 else:
-                    keys = list(parts[0][0].cols)
-                    table = Table(
-                        {k: np.concatenate([p[0].cols[k] for p in parts]) for k in keys},
-                        {r: np.concatenate([p[0].persons[r] for p in parts]) for r in parts[0][0].persons},
-                    )
-                landing.write(source, sender, period, entity, due, table, notes=notes)
-            pending.clear()
+                    ros = _take(st_s, (st_month == month) & (st_s["start"] > snap))
+                    ghost = np.zeros(len(ros["child"]), bool)
+            if ros is not None and len(ros["child"]):
+                ch = ros["child"]
+                ok = consent[ch]
+                n = len(ch)
 
-        for pos, sc in enumerate(order):
-            if pos > 0 and sender_of[order[pos - 1]] != sender_of[sc]:
-                flush()
-            st_s, gh_s, ab_s, ev_s = st_y.get(sc), gh_y.get(sc), ab_y.get(sc), ev_y.get(sc)
-            if st_s is None and ab_s is None and ev_s is None:
-                if progress:
-                    progress()
-                continue
-            vendor = s.vendor[sc]
-            source = "school_vendor_a" if vendor == "a" else "school_vendor_b"
-            sender = s.inn[sc] if vendor == "a" else s.vendor_code[sc]
+                def pii(arr, ch=ch, ok=ok):
+                    return np.where(ok, arr[ch], "").astype(object)
 
-            def sch_fill(n, vendor=vendor, sc=sc):
-                if vendor == "a":
-                    return {
-                        "school_code": np.full(n, code[sc], dtype=object),
-                        "school_inn": np.full(n, s.inn[sc], dtype=object),
-                    }
-                return {"vendor_school_code": np.full(n, s.vendor_code[sc], dtype=object)}
-
-            st_month = st_s["start"].astype("datetime64[M]") if st_s is not None else None
-            ev_month = ev_s["date"].astype("datetime64[M]") if ev_s is not None else None
-            for yy, mm in _month_periods(y):
-                if dt.date(yy, mm, 1) > as_of:
-                    break
-                period = f"{yy}-{mm:02d}"
-                due = _due(yy, mm)
-                month = np.datetime64(period, "M")
-                # --- pupils (full roster in September, new admissions later) and their guardians
-                ros = None
-                ghost = np.zeros(0, bool)
-                if st_s is not None:
-                    if mm == 9:
-                        ros = _take(st_s, (st_s["start"] <= snap) & (st_s["end"] >= snap))
-                        if gh_s is not None:
-                            g = _take(gh_s, np.ones(len(gh_s["child"]), bool))
-                            g["grade"] = np.minimum(g["grade"] + 1, 11)
-                            g["class_label"] = np.char.add(g["grade"].astype(str), "А").astype(object)
-                            ros = {k: np.concatenate([ros[k], g[k]]) for k in ros}
-                        ghost = np.r_[
-                            np.zeros(
-                                len(ros["child"]) - (len(gh_s["child"]) if gh_s is not None else 0), bool
-                            ),
-                            np.ones(len(gh_s["child"]) if gh_s is not None else 0, bool),
-                        ]
-                    else:
-                        ros = _take(st_s, (st_month == month) & (st_s["start"] > snap))
-                        ghost = np.zeros(len(ros["child"]), bool)
-                if ros is not None and len(ros["child"]):
-                    ch = ros["child"]
-                    ok = consent[ch]
-                    n = len(ch)
-
-                    def pii(arr, ch=ch, ok=ok):
-                        return np.where(ok, arr[ch], "").astype(object)
-
-                    cols = sch_fill(n) | {
-                        "local_id": ros["local_id"],
-                        "last_name": pii(c.last),
-                        "first_name": pii(c.first),
-                        "middle_name": pii(c.middle),
-                        "sex": np.where(c.sex[ch] == 0, "male", "female"),
-                        "birth_date": c.birth[ch],
-                        "snils": pii(c.snils),
-                        "birth_certificate": pii(c.certificate),
-                        "address": pii(fam.address[c.family]),
-                        "grade": ros["grade"],
-                        "class_label": ros["class_label"],
-                        "programme": ros["programme"],
-                        "education_form": np.full(n, "full_time", dtype=object),
-                        "consent": np.where(ok, "True", "False"),
-                        "admission_date": ros["admitted"],
+                cols = sch_fill(n) | {
+                    "local_id": ros["local_id"],
+                    "last_name": pii(c.last),
+                    "first_name": pii(c.first),
+                    "middle_name": pii(c.middle),
+                    "sex": np.where(c.sex[ch] == 0, "male", "female"),
+                    "birth_date": c.birth[ch],
+                    "snils": pii(c.snils),
+                    "birth_certificate": pii(c.certificate),
+                    "address": pii(fam.address[c.family]),
+                    "grade": ros["grade"],
+                    "class_label": ros["class_label"],
+                    "programme": ros["programme"],
+                    "education_form": np.full(n, "full_time", dtype=object),
+                    "consent": np.where(ok, "True", "False"),
+                    "admission_date": ros["admitted"],
+                }
+                emit(
+                    (source, sender, period, "students", due),
+                    Table(cols, {"student": c.person_id[ch]}),
+                    [("double_enrolment", int(i)) for i in np.where(ghost)[0]],
+                )
+                chc = ch[ok]
+                lid = ros["local_id"][ok]
+                f = c.family[chc]
+                gi, gl, rl = [], [], []
+                for who, arr in (
+                    ("mother", fam.mother),
+                    ("father", fam.father),
+                    ("grandmother", fam.caretaker),
+                ):
+                    has = arr[f] >= 0
+                    gi.append(arr[f][has])
+                    gl.append(lid[has])
+                    rl.append(np.full(has.sum(), who, dtype=object))
+                gi, gl, rl = np.concatenate(gi), np.concatenate(gl), np.concatenate(rl)
+                if len(gi):
+                    o = np.argsort(gl, kind="stable")
+                    gi, gl, rl = gi[o], gl[o], rl[o]
+                    gcols = sch_fill(len(gi)) | {
+                        "local_id": gl,
+                        "relation": rl,
+                        "last_name": gu.last[gi],
+                        "first_name": gu.first[gi],
+                        "middle_name": gu.middle[gi],
+                        "birth_date": gu.birth[gi],
+                        "snils": gu.snils[gi],
+                        "phone": gu.phone[gi],
                     }
                     emit(
-                        (source, sender, period, "students", due),
+                        (source, sender, period, "guardians", due),
+                        Table(gcols, {"guardian": gu.person_id[gi]}),
+                    )
+            # --- movements
+            if ev_s is not None:
+                em = _take(ev_s, ev_month == month)
+                if len(em["child"]):
+                    ch = em["child"]
+                    dest_s = em["dest_school"].astype(int)
+                    cols = sch_fill(len(ch)) | {
+                        "local_id": em["local_id"],
+                        "last_name": c.last[ch],
+                        "first_name": c.first[ch],
+                        "middle_name": c.middle[ch],
+                        "birth_date": c.birth[ch],
+                        "event_type": em["event_type"],
+                        "event_date": em["date"],
+                        "grade": em["grade"].astype(int),
+                        "reason": em["reason"],
+                        "destination": np.array(
+                            ["" if x is None or x != x else x for x in em["destination"].tolist()],
+                            dtype=object,
+                        ),
+                        "destination_school_code": np.where(
+                            dest_s >= 0, code[np.maximum(dest_s, 0)], ""
+                        ).astype(object),
+                        "order_no": np.array([f"{i + 1}-у" for i in range(len(ch))], dtype=object),
+                    }
+                    emit(
+                        (source, sender, period, "movements", due),
                         Table(cols, {"student": c.person_id[ch]}),
-                        [("double_enrolment", int(i)) for i in np.where(ghost)[0]],
+                        [("lost_transfer", int(i)) for i in np.where(em["lost"].astype(bool))[0]],
                     )
-                    chc = ch[ok]
-                    lid = ros["local_id"][ok]
-                    f = c.family[chc]
-                    gi, gl, rl = [], [], []
-                    for who, arr in (
-                        ("mother", fam.mother),
-                        ("father", fam.father),
-                        ("grandmother", fam.caretaker),
-                    ):
-                        has = arr[f] >= 0
-                        gi.append(arr[f][has])
-                        gl.append(lid[has])
-                        rl.append(np.full(has.sum(), who, dtype=object))
-                    gi, gl, rl = np.concatenate(gi), np.concatenate(gl), np.concatenate(rl)
-                    if len(gi):
-                        o = np.argsort(gl, kind="stable")
-                        gi, gl, rl = gi[o], gl[o], rl[o]
-                        gcols = sch_fill(len(gi)) | {
-                            "local_id": gl,
-                            "relation": rl,
-                            "last_name": gu.last[gi],
-                            "first_name": gu.first[gi],
-                            "middle_name": gu.middle[gi],
-                            "birth_date": gu.birth[gi],
-                            "snils": gu.snils[gi],
-                            "phone": gu.phone[gi],
-                        }
-                        emit(
-                            (source, sender, period, "guardians", due),
-                            Table(gcols, {"guardian": gu.person_id[gi]}),
-                        )
-                # --- movements
-                if ev_s is not None:
-                    em = _take(ev_s, ev_month == month)
-                    if len(em["child"]):
-                        ch = em["child"]
-                        dest_s = em["dest_school"].astype(int)
-                        cols = sch_fill(len(ch)) | {
-                            "local_id": em["local_id"],
-                            "last_name": c.last[ch],
-                            "first_name": c.first[ch],
-                            "middle_name": c.middle[ch],
-                            "birth_date": c.birth[ch],
-                            "event_type": em["event_type"],
-                            "event_date": em["date"],
-                            "grade": em["grade"].astype(int),
-                            "reason": em["reason"],
-                            "destination": np.array(
-                                ["" if x is None or x != x else x for x in em["destination"].tolist()],
-                                dtype=object,
-                            ),
-                            "destination_school_code": np.where(
-                                dest_s >= 0, code[np.maximum(dest_s, 0)], ""
-                            ).astype(object),
-                            "order_no": np.array([f"{i + 1}-у" for i in range(len(ch))], dtype=object),
-                        }
-                        emit(
-                            (source, sender, period, "movements", due),
-                            Table(cols, {"student": c.person_id[ch]}),
-                            [("lost_transfer", int(i)) for i in np.where(em["lost"].astype(bool))[0]],
-                        )
-                # --- marks at the end of a term
-                terms = [t for t, m in TERM_MONTH.items() if m == mm]
-                if terms and st_s is not None:
-                    parts = []
-                    for t in terms:
-                        te = term_ends[t]
-                        sel = (
-                            (st_s["start"] <= te)
-                            & (st_s["end"] >= te)
-                            & (st_s["grade"] >= 2)
-                            & consent[st_s["child"]]
-                        )
-                        if sel.any():
-                            parts.append((_take(st_s, sel), t))
-                    if parts:
-                        ch = np.concatenate([p[0]["child"] for p in parts])
-                        term = np.concatenate(
-                            [np.full(len(p[0]["child"]), p[1], dtype=object) for p in parts]
-                        )
-                        pos = np.searchsorted(py_children, ch)
-                        ti = np.array([TERM_INDEX[t] for t in term.tolist()])
-                        vals = marks[pos, ti, :]
-                        cols = sch_fill(len(ch)) | {
-                            "local_id": np.concatenate([p[0]["local_id"] for p in parts]),
-                            "grade": np.concatenate([p[0]["grade"] for p in parts]),
-                            "term": term,
-                        }
-                        for j, subj in enumerate(SUBJECTS):
-                            v = vals[:, j].astype(str).astype(object)
-                            v[vals[:, j] == 0] = ""
-                            cols[subj] = v
-                        emit(
-                            (source, sender, period, "marks", due), Table(cols, {"student": c.person_id[ch]})
-                        )
-                # --- absences
-                if ab_s is not None:
-                    a = _take(
-                        ab_s,
-                        (ab_s["month"] == mm)
-                        & (ab_s["date"].astype("datetime64[Y]").astype(int) + 1970 == yy),
+            # --- marks at the end of a term
+            terms = [t for t, m in TERM_MONTH.items() if m == mm]
+            if terms and st_s is not None:
+                parts = []
+                for t in terms:
+                    te = term_ends[t]
+                    sel = (
+                        (st_s["start"] <= te)
+                        & (st_s["end"] >= te)
+                        & (st_s["grade"] >= 2)
+                        & consent[st_s["child"]]
                     )
-                    if len(a["child"]):
-                        ch = a["child"]
-                        cols = sch_fill(len(ch)) | {
-                            "local_id": a["local_id"],
-                            "absence_date": a["date"],
-                            "lessons_missed": a["lessons"].astype(int),
-                            "absence_reason": REASONS[a["reason"].astype(int)],
+                    if sel.any():
+                        parts.append((_take(st_s, sel), t))
+                if parts:
+                    ch = np.concatenate([p[0]["child"] for p in parts])
+                    term = np.concatenate([np.full(len(p[0]["child"]), p[1], dtype=object) for p in parts])
+                    pos = np.searchsorted(py_children, ch)
+                    ti = np.array([TERM_INDEX[t] for t in term.tolist()])
+                    vals = marks[pos, ti, :]
+                    cols = sch_fill(len(ch)) | {
+                        "local_id": np.concatenate([p[0]["local_id"] for p in parts]),
+                        "grade": np.concatenate([p[0]["grade"] for p in parts]),
+                        "term": term,
+                    }
+                    for j, subj in enumerate(SUBJECTS):
+                        v = vals[:, j].astype(str).astype(object)
+                        v[vals[:, j] == 0] = ""
+                        cols[subj] = v
+                    emit((source, sender, period, "marks", due), Table(cols, {"student": c.person_id[ch]}))
+            # --- absences
+            if ab_s is not None:
+                a = _take(
+                    ab_s,
+                    (ab_s["month"] == mm) & (ab_s["date"].astype("datetime64[Y]").astype(int) + 1970 == yy),
+                )
+                if len(a["child"]):
+                    ch = a["child"]
+                    cols = sch_fill(len(ch)) | {
+                        "local_id": a["local_id"],
+                        "absence_date": a["date"],
+                        "lessons_missed": a["lessons"].astype(int),
+                        "absence_reason": REASONS[a["reason"].astype(int)],
+                    }
+                    emit(
+                        (source, sender, period, "absences", due),
+                        Table(cols, {"student": c.person_id[ch]}),
+                    )
+                    if (y, sc) == unknown_host and mm == 10:
+                        # a private school not in the register sends its export too (unknown_sender)
+                        fake_inn = UNKNOWN_INN
+                        fake = cols | {
+                            "school_code": np.full(len(ch), "0326999", dtype=object),
+                            "school_inn": np.full(len(ch), fake_inn, dtype=object),
                         }
-                        emit(
-                            (source, sender, period, "absences", due),
-                            Table(cols, {"student": c.person_id[ch]}),
+                        rel = landing.write(
+                            source,
+                            fake_inn,
+                            period,
+                            "absences",
+                            due,
+                            Table(fake, {"student": c.person_id[ch]}),
+                            allow_faults=False,
                         )
-                        if vendor == "a" and not unknown_sent and mm == 10:
-                            # a private school not in the register sends its export too (unknown_sender)
-                            fake_inn = "0326999998"
-                            fake = cols | {
-                                "school_code": np.full(len(ch), "0326999", dtype=object),
-                                "school_inn": np.full(len(ch), fake_inn, dtype=object),
-                            }
-                            rel = landing.write(
-                                source,
-                                fake_inn,
-                                period,
-                                "absences",
-                                due,
-                                Table(fake, {"student": c.person_id[ch]}),
-                                allow_faults=False,
-                            )
-                            if rel is not None:
-                                landing._fault("unknown_sender", rel)
-                                unknown_sent = True
-            if progress:
-                progress()
-        flush()
+                        if rel is not None:
+                            landing._fault("unknown_sender", rel)
+    flush()

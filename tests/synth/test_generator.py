@@ -222,6 +222,15 @@ def test_same_seed_gives_the_same_bytes_through_the_command(tiny, tmp_path):
     assert _tree_hash(out) == _tree_hash(tiny)
 
 
+def test_one_or_two_worker_processes_give_the_same_bytes(tiny, tmp_path):
+    from pipelines.synth import generate
+
+    for workers in (1, 2):
+        out = tmp_path / f"workers_{workers}"
+        generate("tiny", 7, AS_OF, out, workers=workers)
+        assert _tree_hash(out) == _tree_hash(tiny), f"{workers} worker(s) changed the bytes"
+
+
 def test_bad_arguments_give_one_russian_sentence(tmp_path):
     result = _cli("generate", "--scale", "huge", "--out", str(tmp_path / "x"))
     assert result.exit_code == 1
