@@ -53,7 +53,7 @@ school_life as (
     select
         person_key,
         school_code,
-        max(absence_date)
+        max(absence_date) as seen_date
     from {{ ref('int_absences_unioned') }}
     group by person_key, school_code, school_year_start
     union all
@@ -65,7 +65,7 @@ school_life as (
             when 'q2' then make_date(school_year_start, 12, 27)
             when 'q3' then make_date(school_year_start + 1, 3, 20)
             else make_date(school_year_start + 1, 5, 25)
-        end
+        end as seen_date
     from {{ ref('int_marks_unpivoted') }}
 ),
 
@@ -97,23 +97,23 @@ evidence as (
     select
         person_key,
         school_code,
-        seen_date,
-        'seen',
-        null,
-        null,
-        null,
+        seen_date as evidence_date,
+        'seen' as evidence_kind,
+        null as event_type,
+        null as reason,
+        null as destination_school_code,
         admission_date
     from rosters
     union all
     select
         person_key,
         school_code,
-        seen_date,
-        'seen',
-        null,
-        null,
-        null,
-        null
+        seen_date as evidence_date,
+        'seen' as evidence_kind,
+        null as event_type,
+        null as reason,
+        null as destination_school_code,
+        null as admission_date
     from school_life
 ),
 

@@ -42,22 +42,22 @@ observed as (
         school_code,
         school_year_start,
         grade,
-        null,
-        null,
-        null,
-        3
+        null as class_label,
+        null as programme,
+        null as education_form,
+        3 as preference
     from movements
     union all
     -- June orders fix the next school year's grade
     select
         person_key,
         school_code,
-        school_year_start + 1,
-        case when event_type = 'promoted' then grade + 1 else grade end,
-        null,
-        null,
-        null,
-        4
+        school_year_start + 1 as school_year_start,
+        case when event_type = 'promoted' then grade + 1 else grade end as grade,
+        null as class_label,
+        null as programme,
+        null as education_form,
+        4 as preference
     from movements
     where event_type in ('promoted', 'repeated')
 ),

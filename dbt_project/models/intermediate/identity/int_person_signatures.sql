@@ -59,8 +59,8 @@ strong_keys as (
     union all
     select
         signature_id,
-        'local_id',
-        local_key,
+        'local_id' as key_kind,
+        local_key as key_value,
         snils_token
     from signatures
     where local_key is not null

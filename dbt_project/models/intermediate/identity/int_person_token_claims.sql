@@ -26,54 +26,54 @@ claims as (
     union all
     select
         signature_id,
-        2,
-        'local_id',
-        false,
+        2 as rule_rank,
+        'local_id' as token_kind,
+        false as is_swapped,
         local_key
     from signatures
     where local_key is not null
     union all
     select
         signature_id,
-        3,
-        'name_dob',
-        false,
+        3 as rule_rank,
+        'name_dob' as token_kind,
+        false as is_swapped,
         name_dob_token
     from signatures
     where name_dob_token is not null
     union all
     select
         signature_id,
-        3,
-        'name_dob',
-        true,
+        3 as rule_rank,
+        'name_dob' as token_kind,
+        true as is_swapped,
         name_dob_swapped_token
     from signatures
     where name_dob_swapped_token is not null
     union all
     select
         signature_id,
-        4,
-        'fuzzy_name_dob',
-        false,
+        4 as rule_rank,
+        'fuzzy_name_dob' as token_kind,
+        false as is_swapped,
         fuzzy_name_dob_token
     from signatures
     where fuzzy_name_dob_token is not null
     union all
     select
         signature_id,
-        4,
-        'fuzzy_name_dob',
-        true,
+        4 as rule_rank,
+        'fuzzy_name_dob' as token_kind,
+        true as is_swapped,
         fuzzy_name_dob_swapped_token
     from signatures
     where fuzzy_name_dob_swapped_token is not null
     union all
     select
         signature_id,
-        5,
-        'fuzzy_first_last_dob',
-        false,
+        5 as rule_rank,
+        'fuzzy_first_last_dob' as token_kind,
+        false as is_swapped,
         fuzzy_first_last_dob_token
     from signatures
     where fuzzy_first_last_dob_token is not null

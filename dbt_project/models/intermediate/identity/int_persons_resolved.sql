@@ -26,7 +26,7 @@ edges as (
 reach (signature_id, reached_signature_id) as (
     select
         signature_id,
-        signature_id
+        signature_id as reached_signature_id
     from signatures
     union
     select
