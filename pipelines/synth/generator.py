@@ -12,7 +12,9 @@ import numpy as np
 import pandas as pd
 
 from pipelines.synth.agency_sources import write_agency_sources
+from pipelines.synth.graduate_destinations import write_graduate_destinations
 from pipelines.synth.landing import Landing, default_rates
+from pipelines.synth.olympiads import OLYMPIAD_EFFECTS, write_olympiads
 from pipelines.synth.registers import write_civil_registry, write_register
 from pipelines.synth.scales import SCALES, school_years
 from pipelines.synth.school_exports import export_tasks
@@ -79,6 +81,18 @@ def generate(
                 Task(
                     lambda: write_agency_sources(world, sim, landing, _rng(seed, "agencies")),
                     weight=agency_weight,
+                )
+            )
+            tasks.append(
+                Task(
+                    lambda: write_olympiads(world, sim, landing, _rng(seed, "olympiads")),
+                    weight=len(sim.pupil_years) / 4,
+                )
+            )
+            tasks.append(
+                Task(
+                    lambda: write_graduate_destinations(world, sim, landing, _rng(seed, "destinations")),
+                    weight=len(sim.outcomes),
                 )
             )
             tasks.append(
@@ -243,6 +257,7 @@ def _write_truth_tables(world, sim, gt: Path) -> None:
             "note": "log-odds; intercept calibrated per grade group and year to the target mean; grade term +0.25 per grade above 6",
         },
         "health_effects": HEALTH_EFFECTS,
+        "olympiads": OLYMPIAD_EFFECTS,
     }
     (gt / "effects.json").write_text(
         json.dumps(effects, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"
