@@ -22,6 +22,8 @@ from tests.ingest.builders import make_inn, student_row, write_register, write_s
 from tests.ingest.conftest import TEST_KEY
 
 AS_OF = dt.date(2026, 11, 28)
+# (run, engine, worker processes): the vectorised engine both in this process and with forked workers
+RUNS = (("rowwise", "rowwise", 0), ("vectorised", "vectorised", 0), ("workers", "vectorised", 2))
 
 
 def _rows(n: int, start: int = 1, **over) -> list[dict]:
@@ -109,15 +111,16 @@ def both(make_database, tmp_path_factory) -> dict:
         for var in ("KONTINGENT_DATA_DIR", "KONTINGENT_LANDING_DIR"):
             mp.delenv(var, raising=False)
         mp.setattr(vectorised, "BLOCK_BYTES", 4096)
-        for engine in vectorised.ENGINES:
+        for run, engine, workers in RUNS:
 
-            def counting(self, row, cells, engine=engine):
-                checked[engine] = checked.get(engine, 0) + 1
+            def counting(self, row, cells, run=run):
+                checked[run] = checked.get(run, 0) + 1
                 return original(self, row, cells)
 
             mp.setattr(RowChecker, "check", counting)
-            urls[engine] = make_database(f"kontingent_engine_{engine}")
-            _ingest(urls[engine], tmp_path_factory.mktemp(f"state_{engine}"), landing, engine, mp)
+            mp.setenv(vectorised.WORKERS_ENV, str(workers))
+            urls[run] = make_database(f"kontingent_engine_{engine}")
+            _ingest(urls[run], tmp_path_factory.mktemp(f"state_{run}"), landing, engine, mp)
     urls["checked"] = checked
     return urls
 
@@ -146,9 +149,10 @@ QUERIES = {
 
 def test_ledger_quarantine_warnings_vault_and_headcounts_are_identical(both):
     for name, sql in QUERIES.items():
-        rowwise, vectorised_ = _dump(both["rowwise"], sql), _dump(both["vectorised"], sql)
-        assert rowwise, name if name != "headcounts" else True
-        assert rowwise == vectorised_, name
+        rowwise = _dump(both["rowwise"], sql)
+        assert rowwise, name
+        for run in ("vectorised", "workers"):
+            assert rowwise == _dump(both[run], sql), (name, run)
 
 
 def test_every_raw_table_is_identical(both):
@@ -172,14 +176,16 @@ def test_every_raw_table_is_identical(both):
                 )
             ]
         sql = "select " + ", ".join(f'"{c}"::text' for c in cols) + f' from raw."{table}"'
-        rowwise, vectorised_ = _dump(both["rowwise"], sql), _dump(both["vectorised"], sql)
-        assert rowwise == vectorised_, table
+        rowwise = _dump(both["rowwise"], sql)
+        for run in ("vectorised", "workers"):
+            assert rowwise == _dump(both[run], sql), (table, run)
         compared += len(rowwise)
     assert compared > 1000
 
 
 def test_the_vectorised_engine_checked_most_rows_itself(both):
     """Guard against a silent fallback to the row checker for everything."""
-    rowwise, vectorised_ = both["checked"]["rowwise"], both["checked"].get("vectorised", 0)
+    rowwise = both["checked"]["rowwise"]
     assert rowwise > 3000
-    assert vectorised_ < rowwise / 2, (rowwise, vectorised_)
+    for run in ("vectorised", "workers"):
+        assert both["checked"].get(run, 0) < rowwise / 2, (rowwise, both["checked"])
