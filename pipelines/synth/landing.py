@@ -63,12 +63,30 @@ class Table:
         return 0
 
 
+_DAY0 = np.datetime64("1900-01-01", "D")
+_NDAYS = int((np.datetime64("2101-01-01", "D") - _DAY0).astype(int))
+_DAY_STRINGS: dict[str, np.ndarray] = {}
+
+
 def _fmt_dates(values: np.ndarray, fmt: str) -> np.ndarray:
     arr = np.asarray(values)
     if arr.dtype == object:
         arr = pd.to_datetime(pd.Series(arr), errors="coerce").to_numpy().astype("datetime64[D]")
     arr = arr.astype("datetime64[D]")
     nat = np.isnat(arr)
+    # days of 1900–2100 come from a table of their strings, made once per format
+    off = np.where(nat, 0, (arr - _DAY0).astype(np.int64))
+    if len(off) and 0 <= off.min() and off.max() < _NDAYS:
+        table = _DAY_STRINGS.get(fmt)
+        if table is None:
+            table = _DAY_STRINGS[fmt] = _fmt_days(_DAY0 + np.arange(_NDAYS), np.zeros(_NDAYS, bool), fmt)
+        out = table[off]
+        out[nat] = ""
+        return out
+    return _fmt_days(arr, nat, fmt)
+
+
+def _fmt_days(arr: np.ndarray, nat: np.ndarray, fmt: str) -> np.ndarray:
     safe, inverse = np.unique(np.where(nat, np.datetime64("2000-01-01"), arr), return_inverse=True)
     y = (safe.astype("datetime64[Y]").astype(int) + 1970).tolist()
     mo = (safe.astype("datetime64[M]").astype(int) % 12 + 1).tolist()
@@ -97,8 +115,8 @@ def format_column(f: contract.Field, values, date_format: str) -> np.ndarray:
         inv["nan"] = ""
         if v.dtype == object:
             v = np.where(v == None, "", v)  # noqa: E711 - elementwise test on an object array
-        uniq, inverse = np.unique(v.astype(str), return_inverse=True)
-        return np.array([inv[x] for x in uniq.tolist()], dtype=object)[inverse.ravel()]
+        codes, uniq = pd.factorize(v, use_na_sentinel=False)  # by hashing: no sort of the strings
+        return np.array([inv[str(x)] for x in uniq.tolist()], dtype=object)[codes]
     if v.dtype.kind in "iu":
         return v.astype(str).astype(object)
     if v.dtype.kind == "f":
@@ -408,32 +426,30 @@ class Landing:
         rows = mat.tolist()
         if dup_rows:
             # insert a copy after each chosen row; shift the recorded row numbers
-            dup_set = sorted(set(dup_rows))
-            new_rows, new_index = [], []
-            for i, row in enumerate(rows):
-                new_rows.append(row)
-                new_index.append(i)
-                if dup_set and i == dup_set[0]:
-                    new_rows.append(list(row))
-                    new_index.append(i)
-                    dup_set.pop(0)
-            pos = {}
-            for k, i in enumerate(new_index):
-                pos.setdefault(i, k)
-            row_faults = [(fa, pos[i], fl) for fa, i, fl in row_faults]
-            seen = set()
-            for k, i in enumerate(new_index):
-                if i in seen:
-                    row_faults.append(("duplicate_row", k, ""))
-                seen.add(i)
-            ni = np.array(new_index)
+            dup_set = np.unique(dup_rows)
+            reps = np.ones(len(rows), int)
+            reps[dup_set] = 2
+            ni = np.repeat(np.arange(len(rows)), reps)
+            first = np.cumsum(reps) - reps  # new position of each original row
+            row_faults = [(fa, int(first[i]), fl) for fa, i, fl in row_faults]
+            copies = (first[dup_set] + 1).tolist()
+            row_faults += [("duplicate_row", k, "") for k in copies]
+            rows = [rows[i] for i in ni.tolist()]
+            for k in copies:
+                rows[k] = list(rows[k])
             links = {role: ids[ni] for role, ids in links.items()}
-            rows = new_rows
         return rows, links, row_faults
 
     def _links_for(self, rel: str, links: dict[str, np.ndarray]):
         roles = list(links.items())
         if not roles:
+            return
+        if len(roles) == 1:
+            role, ids = roles[0]
+            tail = f",{role}\n"
+            self._links.write(
+                "".join([f"{rel},{i},{pid}{tail}" for i, pid in enumerate(ids.tolist(), start=1) if pid])
+            )
             return
         n = len(roles[0][1])
         cols = [(role, ids.tolist()) for role, ids in roles]
@@ -520,37 +536,52 @@ class Landing:
                 kinds.append(0)
         keys = [json.dumps(f.header, ensure_ascii=False) + ": " for f in fields]
         enc = json.JSONEncoder(ensure_ascii=False).encode
-        out = []
-        for row in rows:
-            parts = []
-            for key, k, v in zip(keys, kinds, row, strict=True):
-                if v == "":
-                    parts.append(key + "null")
-                elif k == 1 and v.lstrip("-").isdigit():
-                    parts.append(key + v)
-                elif k == 2 and (v == "true" or v == "false"):
-                    parts.append(key + v)
-                elif '"' in v or "\\" in v:
-                    parts.append(key + enc(v))
-                else:
-                    parts.append(key + '"' + v + '"')
-            out.append("{" + ", ".join(parts) + "}")
-        return "\n".join(out) + "\n"
+        if not rows:
+            return "\n"
+        # column by column (one comprehension each), then one join per row
+        parts = []
+        for j, (key, k) in enumerate(zip(keys, kinds, strict=True)):
+            null, q = key + "null", key + '"'
+            col = [row[j] for row in rows]
+            if k == 1:
+                parts.append(
+                    [
+                        null
+                        if v == ""
+                        else key + v
+                        if v.lstrip("-").isdigit()
+                        else key + enc(v)
+                        if '"' in v or "\\" in v
+                        else q + v + '"'
+                        for v in col
+                    ]
+                )
+            elif k == 2:
+                parts.append(
+                    [
+                        null
+                        if v == ""
+                        else key + v
+                        if v == "true" or v == "false"
+                        else key + enc(v)
+                        if '"' in v or "\\" in v
+                        else q + v + '"'
+                        for v in col
+                    ]
+                )
+            else:
+                parts.append(
+                    [null if v == "" else key + enc(v) if '"' in v or "\\" in v else q + v + '"' for v in col]
+                )
+        return "".join(["{" + ", ".join(t) + "}\n" for t in zip(*parts, strict=True)])
 
     def _xlsx(self, src, ent, fields, rows, rel_dir) -> bytes:
         title = f"{ent.title_ru or ent.name} ({src.title_ru}), период {rel_dir.split('/')[-1]}"
         header_row = ent.header_row or 1
         sheet_rows = [[title] if k == 1 else [] for k in range(1, header_row)]
         sheet_rows.append([f.header for f in fields])
-        ints = [f.type == "int" for f in fields]
-        for row in rows:
-            sheet_rows.append(
-                [
-                    int(v) if isint and v.lstrip("-").isdigit() else v
-                    for isint, v in zip(ints, row, strict=True)
-                ]
-            )
-        return xlsx_bytes(ent.sheet or "Лист1", sheet_rows)
+        ints = {j for j, f in enumerate(fields) if f.type == "int"}
+        return xlsx_bytes(ent.sheet or "Лист1", sheet_rows, data=rows, int_columns=ints)
 
 
 def _col_letter(i: int) -> str:
@@ -563,27 +594,66 @@ def _col_letter(i: int) -> str:
 
 
 def _esc(v: str) -> str:
-    return v.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    if "&" in v or "<" in v or ">" in v or '"' in v:
+        return v.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    return v
 
 
-def xlsx_bytes(sheet: str, rows: list[list]) -> bytes:
-    """A minimal, deterministic .xlsx (inline strings, no styles): what a ministry's Excel export amounts to."""
-    letters = [_col_letter(i) for i in range(max((len(r) for r in rows), default=1))]
+def _data_rows_xml(rows: list[list[str]], first: int, letters: list[str], int_columns: set[int]) -> list[str]:
+    """Sheet rows of formatted strings, built column by column; digits of an int column become numbers."""
+    if not rows:
+        return []
+    rns = range(first, first + len(rows))
+    cols = []
+    for j in range(len(rows[0])):
+        col = [r[j] for r in rows]
+        joined = "".join(col)
+        if "&" in joined or "<" in joined or ">" in joined or '"' in joined:
+            col = [_esc(v) for v in col]
+        a, b = f'<c r="{letters[j]}', '" t="inlineStr"><is><t>'
+        if j in int_columns:
+            cols.append(
+                [
+                    ""
+                    if v == ""
+                    else f'{a}{rn}"><v>{int(v)}</v></c>'
+                    if v.lstrip("-").isdigit()
+                    else f"{a}{rn}{b}{v}</t></is></c>"
+                    for rn, v in zip(rns, col, strict=True)
+                ]
+            )
+        else:
+            cols.append(
+                ["" if v == "" else f"{a}{rn}{b}{v}</t></is></c>" for rn, v in zip(rns, col, strict=True)]
+            )
+    return [f'<row r="{rn}">{"".join(t)}</row>' for rn, t in zip(rns, zip(*cols, strict=True), strict=True)]
+
+
+def xlsx_bytes(
+    sheet: str, rows: list[list], data: list[list[str]] | None = None, int_columns: set[int] = frozenset()
+) -> bytes:
+    """A minimal, deterministic .xlsx (inline strings, no styles): what a ministry's Excel export amounts to.
+
+    ``rows`` are written as they are (ints as numbers); ``data`` rows of strings follow them.
+    """
+    width = max([len(r) for r in rows] + [len(r) for r in (data or [])[:1]] + [1])
+    letters = [_col_letter(i) for i in range(width)]
     out = [
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
     ]
     for rn, row in enumerate(rows, start=1):
-        cells = []
-        for ci, v in enumerate(row):
-            if v is None or v == "":
-                continue
-            ref = f"{letters[ci]}{rn}"
-            if isinstance(v, int):
-                cells.append(f'<c r="{ref}"><v>{v}</v></c>')
-            else:
-                cells.append(f'<c r="{ref}" t="inlineStr"><is><t>{_esc(str(v))}</t></is></c>')
-        out.append(f'<row r="{rn}">{"".join(cells)}</row>')
+        cells = "".join(
+            [
+                f'<c r="{letters[ci]}{rn}"><v>{v}</v></c>'
+                if isinstance(v, int)
+                else f'<c r="{letters[ci]}{rn}" t="inlineStr"><is><t>{_esc(str(v))}</t></is></c>'
+                for ci, v in enumerate(row)
+                if v is not None and v != ""
+            ]
+        )
+        out.append(f'<row r="{rn}">{cells}</row>')
+    out += _data_rows_xml(data or [], len(rows) + 1, letters, int_columns)
     out.append("</sheetData></worksheet>")
     parts = {
         "[Content_Types].xml": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from faker.providers.person.ru_RU import Provider as _RuPerson
 
@@ -28,6 +30,7 @@ RU_SURNAMES_MALE = list(_RuPerson.last_names_male)
 RU_SURNAMES_FEMALE = list(_RuPerson.last_names_female)
 
 
+@functools.cache  # pure, and called once per person: a few hundred distinct names
 def female_surname(male: str) -> str:
     if male.endswith(("ов", "ев", "ёв", "ин", "ын")):
         return male + "а"
@@ -38,6 +41,7 @@ def female_surname(male: str) -> str:
     return male
 
 
+@functools.cache
 def patronymic(father: str, sex: str) -> str:
     """Patronymic from the father's given name (Russian and Buryat names follow the same endings)."""
     m = sex == "male"

@@ -28,8 +28,11 @@ def _due(year: int, month: int) -> dt.date:
     return dt.date(year + (month == 12), month % 12 + 1, 1)
 
 
-def absences_for_year(world: World, sim: Simulation, y: int, rng: np.random.Generator) -> pd.DataFrame:
-    """One row per pupil and day with missed lessons, attached to the stint (school) of that day."""
+def absences_for_year(
+    world: World, sim: Simulation, y: int, rng: np.random.Generator
+) -> dict[str, np.ndarray]:
+    """One row per pupil and day with missed lessons, attached to the stint (school) of that day, ordered by
+    school, date and local id."""
     Y = school_year(y)
     py = sim.pupil_years[sim.pupil_years["year"] == y]
     D = len(Y.days)
@@ -71,17 +74,33 @@ def absences_for_year(world: World, sim: Simulation, y: int, rng: np.random.Gene
     key = p.astype(np.int64) * 1000 + d
     _, first = np.unique(key, return_index=True)  # one row per pupil and day; illness wins
     p, d, les, reason = p[first], d[first], les[first], reason[first]
-    df = pd.DataFrame({"child": child[p], "date": Y.days[d], "lessons": les, "reason": reason})
-    df = df[df["date"] <= d64(world.as_of)]
-    st = sim.stints[sim.stints["year"] == y][["child", "school", "local_id", "start", "end"]].copy()
-    st = st.sort_values("start", kind="stable")
-    df = df.sort_values("date", kind="stable")
-    df["date"] = df["date"].astype("datetime64[ns]")
-    st["start"] = st["start"].astype("datetime64[ns]")
-    m = pd.merge_asof(df, st, left_on="date", right_on="start", by="child", direction="backward")
-    m = m[m["school"].notna() & (m["date"] <= m["end"].astype("datetime64[ns]"))]
-    m["school"] = m["school"].astype(int)
-    return m.sort_values(["school", "date", "local_id"], kind="stable").reset_index(drop=True)
+    date = Y.days[d].astype("datetime64[D]")
+    keep = date <= d64(world.as_of)
+    p, date, les, reason = p[keep], date[keep], les[keep], reason[keep]
+    ch = child[p]
+    # the stint of that day: the child's last stint that started on or before it (and has not ended)
+    st = sim.stints[sim.stints["year"] == y]
+    st_child = st["child"].to_numpy().astype(np.int64)
+    st_start = st["start"].to_numpy().astype("datetime64[D]")
+    o = np.lexsort((st_start, st_child))
+    st_key = st_child[o] * (1 << 20) + st_start[o].astype(np.int64)
+    at = np.searchsorted(st_key, ch.astype(np.int64) * (1 << 20) + date.astype(np.int64), side="right") - 1
+    found = at >= 0
+    at = o[np.maximum(at, 0)]
+    found &= (st_child[at] == ch) & (date <= st["end"].to_numpy().astype("datetime64[D]")[at])
+    at, p, ch, date, les, reason = at[found], p[found], ch[found], date[found], les[found], reason[found]
+    school = st["school"].to_numpy()[at]
+    local = st["local_id"].to_numpy()[at]
+    _, local_rank = np.unique(st["local_id"].to_numpy().astype(str), return_inverse=True)
+    order = np.lexsort((p, local_rank.ravel()[at], date, school))
+    return {
+        "school": school[order],
+        "child": ch[order],
+        "local_id": local[order],
+        "date": date[order],
+        "lessons": les[order].astype(np.int8),
+        "reason": reason[order],
+    }
 
 
 REASONS = np.array(["illness", "excused", "unexcused"], dtype=object)
@@ -105,6 +124,15 @@ def _split(df: pd.DataFrame, key: str, cols: list[str]) -> dict[int, dict[str, n
     starts = np.r_[0, bounds]
     ends = np.r_[bounds, len(k)]
     return {int(k[a]): {c: v[a:b] for c, v in arrays.items()} for a, b in zip(starts, ends, strict=True)}
+
+
+def _split_sorted(key: np.ndarray, arrays: dict[str, np.ndarray]) -> dict[int, dict[str, np.ndarray]]:
+    """Per value of ``key`` (already grouped): slices of ``arrays``."""
+    if not len(key):
+        return {}
+    bounds = np.flatnonzero(np.diff(key)) + 1
+    starts, ends = np.r_[0, bounds], np.r_[bounds, len(key)]
+    return {int(key[a]): {c: v[a:b] for c, v in arrays.items()} for a, b in zip(starts, ends, strict=True)}
 
 
 def _take(d: dict[str, np.ndarray], mask: np.ndarray) -> dict[str, np.ndarray]:
@@ -135,12 +163,8 @@ def _prepare_year(world: World, sim: Simulation, y: int, rng: np.random.Generato
     gh_y = _split(stints[(stints["year"] == y - 1) & stints["ghost"]], "school", st_cols)
     py_children = sim.pupil_years.loc[sim.pupil_years["year"] == y, "child"].to_numpy()
     ab = absences_for_year(world, sim, y, rng)
-    ab = ab[consent[ab["child"].to_numpy()]]
-    ab_y = _split(
-        ab.assign(month=ab["date"].dt.month),
-        "school",
-        ["child", "local_id", "date", "lessons", "reason", "month"],
-    )
+    ab = _take(ab, consent[ab["child"]])
+    ab_y = _split_sorted(ab.pop("school"), ab)
     ev = sim.events
     ev = ev[(ev["year"] == y)] if len(ev) else ev
     ev = ev[consent[ev["child"].to_numpy()]] if len(ev) else ev
@@ -175,9 +199,7 @@ def _unknown_sender_host(world: World, landing: Landing, years: list[_Year], ord
             ab_s = yd.ab.get(sc)
             if s.vendor[sc] != "a" or ab_s is None:
                 continue
-            n = (
-                (ab_s["month"] == mm) & (ab_s["date"].astype("datetime64[Y]").astype(int) + 1970 == yy)
-            ).sum()
+            n = (ab_s["date"].astype("datetime64[M]") == np.datetime64(period, "M")).sum()
             if n and landing.sent_at(
                 "school_vendor_a", UNKNOWN_INN, period, "absences", _due(yy, mm)
             ).date() <= (world.as_of):
@@ -304,6 +326,7 @@ def _write_schools(
 
         st_month = st_s["start"].astype("datetime64[M]") if st_s is not None else None
         ev_month = ev_s["date"].astype("datetime64[M]") if ev_s is not None else None
+        ab_month = ab_s["date"].astype("datetime64[M]") if ab_s is not None else None
         for yy, mm in _month_periods(y):
             if dt.date(yy, mm, 1) > as_of:
                 break
@@ -451,10 +474,7 @@ def _write_schools(
                     emit((source, sender, period, "marks", due), Table(cols, {"student": c.person_id[ch]}))
             # --- absences
             if ab_s is not None:
-                a = _take(
-                    ab_s,
-                    (ab_s["month"] == mm) & (ab_s["date"].astype("datetime64[Y]").astype(int) + 1970 == yy),
-                )
+                a = _take(ab_s, ab_month == month)
                 if len(a["child"]):
                     ch = a["child"]
                     cols = sch_fill(len(ch)) | {
