@@ -92,3 +92,53 @@ def score(conn: psycopg.Connection, prediction_sql: str) -> LinkScore:
         """
     ).fetchone()
     return LinkScore(*(int(v) for v in row))
+
+
+@dataclass
+class AttachmentScore:
+    records: int
+    attached: int  # linked to the person key that holds most records of the true person
+    wrongly_merged: int  # sharing their person key with records of another true person
+
+    def line(self, label: str) -> str:
+        return (
+            f"{label}: {self.records} records, attached to the right person {self.attached / max(self.records, 1):.4%}, "
+            f"merged with someone else {self.wrongly_merged / max(self.records, 1):.4%}"
+        )
+
+
+def attachment(conn: psycopg.Connection, file_prefix: str) -> AttachmentScore:
+    """How records of one source join the rest of the identity graph (needs ``load_truth`` first).
+
+    A source without СНИЛС (olympiads) may be pairwise-consistent among its own rows and still sit apart from the
+    pupil's school records; this scores each of its records against the person key that carries most of the true
+    person's records across all sources."""
+    row = conn.execute(
+        f"""
+        with predicted as ({PREDICTIONS["token_records"]}),
+        joined as (
+            select truth_links.file, truth_links.person_id, predicted.person_key
+            from truth_links
+            inner join predicted
+                on predicted.file = truth_links.file and predicted.row = truth_links.row
+                and predicted.role = truth_links.role
+        ),
+        per_person as (
+            select person_id, person_key, count(*) as n,
+                row_number() over (partition by person_id order by count(*) desc, person_key) as rank
+            from joined group by 1, 2
+        ),
+        home as (select person_id, person_key from per_person where rank = 1),
+        key_people as (select person_key, count(distinct person_id) as people from joined group by 1)
+        select
+            count(*),
+            count(*) filter (where home.person_key = joined.person_key),
+            count(*) filter (where key_people.people > 1)
+        from joined
+        inner join home using (person_id)
+        inner join key_people on key_people.person_key = joined.person_key
+        where joined.file like %s
+        """,
+        (file_prefix + "%",),
+    ).fetchone()
+    return AttachmentScore(*(int(v) for v in row))

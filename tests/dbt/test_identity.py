@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import psycopg
 
-from tests.dbt.identity_scoring import PREDICTIONS, load_truth, score
+from tests.dbt.identity_scoring import PREDICTIONS, attachment, load_truth, score
 
 PRECISION_TARGET = 0.999
 RECALL_TARGET = 0.99
@@ -23,6 +23,20 @@ def test_record_links_meet_precision_and_recall_targets(built_region):
     assert token_records.recall >= RECALL_TARGET
     assert all_records.precision >= PRECISION_TARGET
     assert all_records.recall >= RECALL_TARGET
+
+
+def test_olympiad_and_destination_records_join_the_pupil(built_region):
+    """Olympiad rows carry no СНИЛС: name and birth-date tokens alone must attach them to the pupil's records."""
+    with psycopg.connect(built_region.url) as conn:
+        load_truth(conn, built_region.ground_truth / "record_links.csv")
+        olympiads = attachment(conn, "olympiads/")
+        destinations = attachment(conn, "graduate_outcomes/muo_")
+    print("\n[identity, tiny] " + olympiads.line("olympiad records"))
+    print("[identity, tiny] " + destinations.line("leaver destination records"))
+    for s in (olympiads, destinations):
+        assert s.records > 0
+        assert s.attached >= RECALL_TARGET * s.records
+        assert s.wrongly_merged <= (1 - PRECISION_TARGET) * s.records + 1
 
 
 def test_one_token_two_people_is_held_back_not_merged(built_region):

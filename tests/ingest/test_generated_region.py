@@ -195,3 +195,56 @@ def test_no_identifier_of_the_generator_outside_the_vault(region):
     # values for names and every word for numbers, which is what a leak would look like.
     hits = scan(region["url"], needles)
     assert hits == []
+
+
+def test_olympiads_and_leaver_destinations_arrive_as_tokens_and_reconcile(region):
+    """The gifted-children centre's workbooks (no СНИЛС) and the municipal leavers' monitoring load like any source:
+    every file taken in, every accepted row in raw, names and dates only as tokens."""
+    url = region["url"]
+    landing = region["landing"]
+    with psycopg.connect(url) as conn:
+        for table, source, entity, must_have, must_not in (
+            ("olympiads__results", "olympiads", "results", {"name_dob_token", "birth_year"}, {"snils_token"}),
+            (
+                "graduate_outcomes__destinations",
+                "graduate_outcomes",
+                "destinations",
+                {"name_dob_token", "snils_token"},
+                set(),
+            ),
+        ):
+            cols = {
+                r[0]
+                for r in conn.execute(
+                    "select column_name from information_schema.columns where table_schema = 'raw' "
+                    "and table_name = %s",
+                    (table,),
+                )
+            }
+            assert must_have <= cols and not (must_not & cols)
+            assert not cols & {"last_name", "first_name", "middle_name", "birth_date", "snils"}
+            files = sorted(landing.glob(f"{source}/*/*/{entity}__*"))
+            assert files, f"no {table} files generated"
+            ledger = conn.execute(
+                "select count(*), coalesce(sum(rows_accepted), 0) from ops.submissions "
+                "where source = %s and entity = %s and status in ('loaded', 'superseded')",
+                (source, entity),
+            ).fetchone()
+            taken = conn.execute(
+                "select count(*) from ops.submissions where source = %s and entity = %s", (source, entity)
+            ).fetchone()[0]
+            assert taken == len(files)
+            in_raw = conn.execute(f'select count(*) from raw."{table}"').fetchone()[0]
+            assert in_raw == ledger[1] > 0
+        stages = {
+            r[0]
+            for r in conn.execute("select distinct stage from raw.olympiads__results where stage is not null")
+        }
+        assert {"school", "municipal"} <= stages <= {"school", "municipal", "regional", "final", "other"}
+        destinations = {
+            r[0]
+            for r in conn.execute(
+                "select distinct destination from raw.graduate_outcomes__destinations where destination is not null"
+            )
+        }
+        assert {"grade_10", "college", "university"} <= destinations
