@@ -5,6 +5,7 @@ The orchestration turns a ``GateResult`` into a Dagster asset check; the CLI pri
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 
@@ -23,13 +24,19 @@ class GateResult:
         )
 
 
+@functools.lru_cache(maxsize=1)
+def _contract_sources() -> dict:
+    """The exchange contract, parsed once per process (parsing it costs seconds; every raw suite needs it)."""
+    from pipelines.contract.model import load_sources
+
+    return load_sources()
+
+
 def _suite_for(schema: str, table: str):
     from expectations.suites import marts, raw_gate
 
     if schema == "raw":
-        from pipelines.contract.model import load_sources
-
-        for source in load_sources().values():
+        for source in _contract_sources().values():
             for entity in source.entities:
                 if source.table(entity) == table:
                     return raw_gate.build_suite(source, entity)
@@ -37,40 +44,89 @@ def _suite_for(schema: str, table: str):
     return marts.SUITES[(schema, table)]()
 
 
-def validate(schema: str, table: str, context=None) -> GateResult:
-    """Validate the whole table ``schema.table`` against its suite."""
+def _submissions_asset(datasource, name: str, schema: str, table: str, submission_ids: list[int]):
+    """A query asset over just the rows of ``submission_ids`` (the BRIN index on ``_submission_id`` finds them)."""
+    ids = sorted({int(i) for i in submission_ids})
+    query = (
+        f'select * from "{schema}"."{table}" where _submission_id between {ids[0]} and {ids[-1]} '
+        f"and _submission_id = any('{{{','.join(map(str, ids))}}}'::bigint[])"
+    )
+    try:
+        datasource.delete_asset(name)  # the query differs every run
+    except LookupError:
+        pass
+    return datasource.add_query_asset(name, query=query)
+
+
+def _definition(context, schema: str, table: str, submission_ids: list[int] | None):
     import great_expectations as gx
 
-    from expectations.context import DATASOURCE, get_context
+    from expectations.context import DATASOURCE
 
-    context = context or get_context()
     name = f"{schema}.{table}"
     datasource = context.data_sources.get(DATASOURCE)
-    try:
-        asset = datasource.get_asset(name)
-    except LookupError:
-        asset = datasource.add_table_asset(name, table_name=table, schema_name=schema)
+    if submission_ids is not None:
+        name = f"{name}@new"
+        asset = _submissions_asset(datasource, name, schema, table, submission_ids)
+    else:
+        try:
+            asset = datasource.get_asset(name)
+        except LookupError:
+            asset = datasource.add_table_asset(name, table_name=table, schema_name=schema)
     batch = next((b for b in asset.batch_definitions if b.name == "whole_table"), None)
     batch = batch or asset.add_batch_definition_whole_table("whole_table")
     suite = context.suites.add_or_update(_suite_for(schema, table))
-    definition = context.validation_definitions.add_or_update(
+    return context.validation_definitions.add_or_update(
         gx.ValidationDefinition(name=name, data=batch, suite=suite)
     )
-    checkpoint = context.checkpoints.add_or_update(
-        gx.Checkpoint(
-            name=name,
-            validation_definitions=[definition],
-            actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")],
-        )
-    )
-    run = checkpoint.run()
+
+
+def _result(name: str, validation) -> GateResult:
     failures, evaluated = [], 0
-    for validation in run.run_results.values():
-        for result in validation.results:
-            evaluated += 1
-            if not result.success:
-                config = result.expectation_config
-                column = config.kwargs.get("column") or ", ".join(config.kwargs.get("column_list") or [])
-                count = (result.result or {}).get("unexpected_count")
-                failures.append(f"{config.type}({column}) — {count if count is not None else '?'} нарушений")
-    return GateResult(dataset=name, success=run.success, evaluated=evaluated, failures=failures)
+    for result in validation.results:
+        evaluated += 1
+        if not result.success:
+            config = result.expectation_config
+            column = config.kwargs.get("column") or ", ".join(config.kwargs.get("column_list") or [])
+            count = (result.result or {}).get("unexpected_count")
+            failures.append(f"{config.type}({column}) — {count if count is not None else '?'} нарушений")
+    return GateResult(dataset=name, success=validation.success, evaluated=evaluated, failures=failures)
+
+
+def validate_many(
+    checkpoint_name: str, targets: list[tuple[str, str, list[int] | None]], context=None
+) -> list[GateResult]:
+    """Validate several ``(schema, table, submission_ids)`` through one checkpoint, so Data Docs are rebuilt once.
+
+    ``submission_ids`` None validates the whole table; a list validates only those submissions' rows (what one
+    ingestion run loaded: the pipeline's gate on raw); an empty list has nothing to validate and passes."""
+    import great_expectations as gx
+
+    from expectations.context import get_context
+
+    results: dict[str, GateResult] = {}
+    definitions = []
+    for schema, table, ids in targets:
+        if ids is not None and not ids:
+            results[f"{schema}.{table}"] = GateResult(f"{schema}.{table} (новых загрузок нет)", True, 0)
+    pending = [(s, t, ids) for s, t, ids in targets if f"{s}.{t}" not in results]
+    if pending:
+        context = context or get_context()
+        definitions = [_definition(context, s, t, ids) for s, t, ids in pending]
+        checkpoint = context.checkpoints.add_or_update(
+            gx.Checkpoint(
+                name=checkpoint_name,
+                validation_definitions=definitions,
+                actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")],
+            )
+        )
+        run = checkpoint.run()
+        by_suite = {v.suite_name: v for v in run.run_results.values()}
+        for (schema, table, _), definition in zip(pending, definitions, strict=True):
+            results[f"{schema}.{table}"] = _result(definition.name, by_suite[definition.suite.name])
+    return [results[f"{s}.{t}"] for s, t, _ in targets]
+
+
+def validate(schema: str, table: str, context=None, submission_ids: list[int] | None = None) -> GateResult:
+    """Validate ``schema.table`` against its suite: the whole table, or only the rows of ``submission_ids``."""
+    return validate_many(f"{schema}.{table}", [(schema, table, submission_ids)], context=context)[0]

@@ -131,11 +131,17 @@ def execute_job(
 ):
     """Execute one job of the code location in this process on the persistent instance; return its result.
 
-    ``asset_selection``/``asset_check_selection`` run a subset (as a sensor's RunRequest names it)."""
+    ``asset_selection``/``asset_check_selection`` run a subset (as a sensor's RunRequest names it). A job with the
+    facts partitioned by school year runs all their years unless ``tags`` name a partition or a range."""
+    from dagster._core.storage.tags import ASSET_PARTITION_RANGE_START_TAG, PARTITION_NAME_TAG
+
+    from orchestration.defs.automation.jobs import job_range_tags
     from orchestration.instance import get_instance
 
     instance = get_instance()
     job = load_definitions().resolve_job_def(name)
+    if not {PARTITION_NAME_TAG, ASSET_PARTITION_RANGE_START_TAG} & set(tags or {}):
+        tags = {**job_range_tags(job), **(tags or {})}
     if asset_selection is not None or asset_check_selection is not None:
         job = job.get_subset(
             asset_selection=set(asset_selection or []),

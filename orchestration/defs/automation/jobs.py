@@ -2,32 +2,24 @@
 
 from __future__ import annotations
 
-from dagster import AssetCheckKey, AssetSelection, define_asset_job
+from dagster import AssetSelection, JobDefinition, PartitionsDefinition, define_asset_job
+from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
-from orchestration.defs.ingestion.assets import contract_sources, raw_key
-from orchestration.defs.quality import CHECK_NAME as GE_CHECK
 from orchestration.defs.region.assets import LANDING_KEY
 from orchestration.defs.warehouse.assets import SCHOOL_YEAR_TAG
 
 # dagster-dbt turns each dbt tag into an asset tag with an empty value.
 YEARLY = AssetSelection.tag(SCHOOL_YEAR_TAG, "")
 GENERATION = AssetSelection.assets(LANDING_KEY)
-# The Great Expectations gate on every raw table re-reads whole tables (minutes even at tiny scale): it runs in
-# its own job after the nightly one instead of holding up the marts; the cheaper mart suites stay inline.
-RAW_GATE = AssetSelection.checks(
-    *(
-        AssetCheckKey(raw_key(src.table(e)), GE_CHECK)
-        for src in contract_sources().values()
-        for e in src.entities
-    )
-)
-# Everything from ingestion to the dashboards (the yearly family runs by partition in its own job).
-PIPELINE = AssetSelection.all() - GENERATION - YEARLY - RAW_GATE
+# Everything from ingestion (with its blocking Great Expectations gate) to the dashboards, the facts partitioned by
+# school year included: the nightly and demo runs rebuild all their years in one run (the whole partition range).
+PIPELINE = AssetSelection.all() - GENERATION
 
 nightly_job = define_asset_job(
     "nightly_job",
     selection=PIPELINE,
-    description="Ночной прирост: приём новых файлов всех источников → dbt (модели и тесты) → дашборды.",
+    description="Ночной прирост: приём новых файлов всех источников → проверка Great Expectations → dbt (модели "
+    "и тесты, все учебные годы) → дашборды.",
     tags={"kontingent/job": "nightly"},
 )
 
@@ -41,11 +33,18 @@ demo_job = define_asset_job(
 school_year_job = define_asset_job(
     "school_year_job",
     selection=YEARLY,
-    description="Модели по учебным годам: запуск одного года (раздела) пересобирает только его.",
+    description="Факты по учебным годам: запуск (или перезапуск) одного года пересобирает только его строки.",
 )
 
-raw_quality_job = define_asset_job(
-    "raw_quality_job",
-    selection=RAW_GATE,
-    description="Great Expectations: проверка всех сырых таблиц по контракту обмена (после ночного запуска).",
-)
+
+def whole_range_tags(partitions: PartitionsDefinition | None) -> dict[str, str]:
+    """Run tags that cover every school year in one run (the yearly facts have a single-run backfill policy);
+    {} while no model is partitioned."""
+    if partitions is None:
+        return {}
+    keys = partitions.get_partition_keys()
+    return {ASSET_PARTITION_RANGE_START_TAG: keys[0], ASSET_PARTITION_RANGE_END_TAG: keys[-1]}
+
+
+def job_range_tags(job: JobDefinition) -> dict[str, str]:
+    return whole_range_tags(job.partitions_def)

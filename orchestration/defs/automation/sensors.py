@@ -13,7 +13,7 @@ from dagster import (
     sensor,
 )
 
-from orchestration.defs.automation.jobs import GENERATION, RAW_GATE, YEARLY, nightly_job
+from orchestration.defs.automation.jobs import GENERATION, job_range_tags, nightly_job
 from orchestration.defs.ingestion.assets import source_of_key
 from pipelines import settings
 
@@ -60,14 +60,19 @@ def landing_sensor(context: SensorEvaluationContext):
         context.log.warning(f"Файлы неизвестных источников пропущены: {', '.join(unknown)}")
     if not ingest_keys:
         return SkipReason(f"Новые файлы только неизвестных источников: {', '.join(unknown)}.")
-    selection = AssetSelection.assets(*ingest_keys).downstream() - GENERATION - YEARLY - RAW_GATE
+    selection = AssetSelection.assets(*ingest_keys).downstream() - GENERATION
     keys = sorted(selection.resolve(asset_graph), key=lambda k: k.to_user_string())
-    # Name the checks too: with only assets named, Dagster would add every check on them (the raw GE gate).
+    # Name the checks too (the blocking Great Expectations gate on the new submissions among them).
     checks = sorted(selection.resolve_checks(asset_graph), key=str)
     context.update_cursor(fingerprint)
     return RunRequest(
         run_key=fingerprint,
         asset_selection=keys,
         asset_check_keys=checks,
-        tags={"kontingent/trigger": "landing", "kontingent/new_files": str(len(rels))},
+        # The yearly facts downstream are rebuilt for every school year, in this one run.
+        tags={
+            **job_range_tags(context.repository_def.get_job(nightly_job.name)),
+            "kontingent/trigger": "landing",
+            "kontingent/new_files": str(len(rels)),
+        },
     )

@@ -30,6 +30,8 @@ MAX_REJECTED_SHARE_ENV = "KONTINGENT_MAX_REJECTED_SHARE"
 GROUP = "raw"
 LEDGER_CHECK = "ledger_consistent"
 REJECTIONS_CHECK = "rejections_within_threshold"
+# Metadata of each raw table's materialisation: ids of the submissions this run loaded into it.
+NEW_SUBMISSIONS_METADATA = "new_submission_ids"
 STATUSES = ("loaded", "rejected", "duplicate", "superseded", "skipped")
 
 
@@ -134,6 +136,12 @@ def build_source_asset(source):
             share = rows_rejected / rows_total if rows_total else 0.0
             rejected = [f for f in files if f.status == "rejected" or f.rows_rejected]
             ledger = entity_ledger(source.source, entity, table)
+            # What this run put into raw: the Great Expectations gate validates exactly these submissions.
+            loaded_now = sorted(
+                f.submission_id
+                for f in files
+                if f.submission_id is not None and f.status in ("loaded", "superseded")
+            )
             yield MaterializeResult(
                 asset_key=key,
                 metadata={
@@ -145,6 +153,7 @@ def build_source_asset(source):
                     "new_rows_warned": sum(f.rows_warned for f in files),
                     "new_rows_anonymous": sum(f.rows_anonymous for f in files),
                     "files_by_status_all_time": MetadataValue.json(ledger.files),
+                    NEW_SUBMISSIONS_METADATA: MetadataValue.json(loaded_now),
                 },
             )
             yield AssetCheckResult(

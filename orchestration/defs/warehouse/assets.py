@@ -1,7 +1,9 @@
 """dbt models, seeds and tests as Dagster assets and asset checks (one ``dbt build``).
 
-Models tagged ``school_year`` (if any) form a second family partitioned by school year: dbt gets
-``--vars '{school_year_start: N}'`` and rebuilds just that year, so a backfill of one partition rebuilds one year.
+Models tagged ``school_year`` form a second family partitioned by school year (``2019-20`` …, from the project's
+``first/last_school_year_start`` vars): a run for a range of partitions passes
+``--vars '{school_year_from: N, school_year_to: M}'`` and dbt deletes and rebuilds just those years. A backfill runs
+as one dbt invocation (single-run policy); the demo and nightly jobs run the whole range.
 """
 
 import json
@@ -42,12 +44,27 @@ def school_year_start(key: str) -> int:
     return int(key.split("-", 1)[0])
 
 
-def school_year_partitions(manifest: dict) -> StaticPartitionsDefinition:
-    variables = manifest.get("metadata", {}).get("project_vars") or {}
-    # dbt_project.yml names the years its snapshot models cover; fall back to the generator's history.
-    first = int(variables.get("first_school_year_start", 2021))
+def school_year_partitions() -> StaticPartitionsDefinition:
+    """One partition per school year that ``dbt_project.yml`` covers (vars ``first/last_school_year_start``; the
+    manifest does not carry project vars)."""
+    import yaml
+
+    config = yaml.safe_load((project.PROJECT_DIR / "dbt_project.yml").read_text()) or {}
+    variables = config.get("vars") or {}
+    first = int(variables.get("first_school_year_start", 2019))
     last = int(variables.get("last_school_year_start", 2026))
     return StaticPartitionsDefinition([school_year_key(y) for y in range(first, last + 1)])
+
+
+def school_year_vars(first_key: str, last_key: str, all_keys: list[str]) -> dict[str, int]:
+    """dbt vars for a run of partitions ``first_key…last_key``: the first and the last partition are open-ended
+    (no bound), so a fact dated before or after the partitions' years is still rebuilt; all of them, no vars."""
+    variables = {}
+    if first_key != all_keys[0]:
+        variables["school_year_from"] = school_year_start(first_key)
+    if last_key != all_keys[-1]:
+        variables["school_year_to"] = school_year_start(last_key)
+    return variables
 
 
 def _failure_reason(invocation) -> tuple[str, bool]:
@@ -107,20 +124,23 @@ def build_dbt_assets() -> list:
 
     assets = [dbt_warehouse]
     if has_yearly:
+        partitions = school_year_partitions()
 
         @dbt_assets(
             name="dbt_warehouse_by_school_year",
             select=f"tag:{SCHOOL_YEAR_TAG}",
-            partitions_def=school_year_partitions(manifest),
+            partitions_def=partitions,
             backfill_policy=BackfillPolicy.single_run(),
             **common,
         )
         def dbt_warehouse_by_school_year(context: AssetExecutionContext, dbt: DbtCliResource):
-            keys = context.partition_keys
-            years = sorted(school_year_start(k) for k in keys)
-            variables = {"school_year_from": years[0], "school_year_to": years[-1]}
-            context.log.info(f"Пересобираю учебные годы {keys[0]}…{keys[-1]}")
-            yield from run_dbt(context, dbt, ["build", "--vars", json.dumps(variables)])
+            keys = context.partition_key_range
+            variables = school_year_vars(keys.start, keys.end, partitions.get_partition_keys())
+            context.log.info(
+                f"Пересобираю учебные годы {keys.start}…{keys.end}: dbt --vars {variables or '{}'}"
+            )
+            args = ["build", "--vars", json.dumps(variables)] if variables else ["build"]
+            yield from run_dbt(context, dbt, args)
 
         assets.append(dbt_warehouse_by_school_year)
     return assets

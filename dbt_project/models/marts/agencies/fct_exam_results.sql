@@ -1,4 +1,14 @@
-{#- ОГЭ and ЕГЭ results: one row per person, exam, subject and sitting. -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='append_new_columns',
+        tags=['school_year'],
+        pre_hook="{{ delete_school_years() }}"
+    )
+}}
+{#- ОГЭ and ЕГЭ results: one row per person, exam, subject and sitting.
+    Partitioned by school year (tag school_year): a run for some years deletes and rebuilds only their rows. -#}
 with results as (
     select
         person_key,
@@ -14,6 +24,7 @@ with results as (
         _source_file,
         _source_row
     from {{ ref('int_exam_results_linked') }}
+    where {{ in_school_years() }}
 )
 
 select

@@ -1,4 +1,14 @@
-{#- Yearly health checkups: health group I–V, physical-education group, disability and special needs. -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='append_new_columns',
+        tags=['school_year'],
+        pre_hook="{{ delete_school_years() }}"
+    )
+}}
+{#- Yearly health checkups: health group I–V, physical-education group, disability and special needs.
+    Partitioned by school year like fct_exam_results. -#}
 with checkups as (
     select
         person_key,
@@ -11,6 +21,7 @@ with checkups as (
         _source_file,
         _source_row
     from {{ ref('int_health_checkups_linked') }}
+    where {{ in_school_years() }}
 )
 
 select
