@@ -42,9 +42,10 @@ test: env ## Run the whole test suite
 bench: env ## Print speed and memory figures
 	$(K) bench
 
-lint: env ## ruff and sqlfluff
+lint: env ## ruff and sqlfluff (the dbt templater compiles the models: it needs the warehouse, not built tables)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/python -m pipelines.warehouse.sql_lint
 
 stop: ## Stop the embedded PostgreSQL and demo services
 	@test -x $(K) && $(K) stop || echo "Nothing to stop: the environment does not exist."
