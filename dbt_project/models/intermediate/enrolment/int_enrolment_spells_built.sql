@@ -37,7 +37,8 @@ rosters as (
             when is_september_roster then make_date(school_year_start, 9, 20)
             else coalesce(admission_date, to_date(submission_period || '-01', 'YYYY-MM-DD'))
         end as seen_date,
-        admission_date
+        admission_date,
+        is_september_roster as is_observed
     from {{ ref('int_pupil_rosters_unioned') }}
 ),
 
@@ -91,7 +92,8 @@ evidence as (
         event_type,
         reason,
         destination_school_code,
-        null::date as admission_date
+        null::date as admission_date,
+        false as is_observed
     from movements
     union all
     select
@@ -102,7 +104,8 @@ evidence as (
         null as event_type,
         null as reason,
         null as destination_school_code,
-        admission_date
+        admission_date,
+        is_observed
     from rosters
     union all
     select
@@ -113,7 +116,8 @@ evidence as (
         null as event_type,
         null as reason,
         null as destination_school_code,
-        null as admission_date
+        null as admission_date,
+        true as is_observed
     from school_life
 ),
 
@@ -135,6 +139,8 @@ spells as (
         spell_number,
         min(evidence_date) filter (where evidence_kind <> 'exit') as first_presence_date,
         max(evidence_date) filter (where evidence_kind <> 'exit') as last_presence_date,
+        -- seen on a 20 September roster, absent or marked (a roster's admission date is a claim, not presence)
+        min(evidence_date) filter (where is_observed) as first_observed_date,
         min(admission_date) as roster_admission_date,
         min(evidence_date) filter (where evidence_kind = 'entry') as entry_date,
         min(evidence_date) filter (where evidence_kind = 'exit') as exit_date,
@@ -187,6 +193,7 @@ bounded as (
         spells.entry_date,
         spells.exit_date,
         spells.last_presence_date,
+        spells.first_observed_date,
         spells.presence_evidence,
         coalesce(spells.ends_with_continuation_order, false) as ends_with_continuation_order,
         entries.entry_event,
@@ -247,6 +254,18 @@ inferred as (
             and bounded.spell_number = absent_from_roster.spell_number
 ),
 
+presence_checked as (
+    -- present in an earlier school year than the entry order (e.g. listed by last September's roster, then an
+    -- admission to 10th grade): the order that ended that earlier stay (graduation after 9th grade) was lost, the
+    -- pupil never left; the spell starts with the earlier presence
+    select
+        *,
+        coalesce(
+            first_observed_date < make_date({{ school_year_start('entry_date') }}, 9, 1), false
+        ) as is_present_before_entry
+    from inferred
+),
+
 final as (
     select
         {{ spell_key('person_key', 'school_code', 'spell_number') }} as spell_key,
@@ -255,7 +274,7 @@ final as (
         spell_number,
         greatest(
             coalesce(
-                entry_date,
+                case when not is_present_before_entry then entry_date end,
                 least(roster_admission_date, first_presence_date),
                 first_presence_date,
                 make_date({{ school_year_start('exit_date') }}, 9, 1)
@@ -263,8 +282,11 @@ final as (
             previous_exit_date
         ) as start_date,
         end_date,
-        coalesce(entry_event, 'enrolled_before_records') as entry_event,
-        entry_reason,
+        case
+            when is_present_before_entry then 'enrolled_before_records'
+            else coalesce(entry_event, 'enrolled_before_records')
+        end as entry_event,
+        case when not is_present_before_entry then entry_reason end as entry_reason,
         effective_exit_event as exit_event,
         exit_reason,
         destination_school_code,
@@ -272,7 +294,7 @@ final as (
         -- listed again by a school after its own exit order, with no new admission: a roster that was not
         -- cleaned (the pupil is usually enrolled elsewhere by then)
         entry_event is null and previous_exit_date is not null as is_reappearance
-    from inferred
+    from presence_checked
 )
 
 select * from final
