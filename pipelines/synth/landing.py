@@ -521,6 +521,16 @@ class Landing:
             quoting=csv.QUOTE_MINIMAL,
         )
         w.writerow([f.header for f in fields])
+        if len(fields) > 1 and rows and all(type(v) is str for v in rows[0]):
+            term = "\r\n" if src.encoding == "cp1251" else "\n"
+            try:
+                cols = ["".join(col) for col in zip(*rows, strict=True)]
+                if not any(ch in col for col in cols for ch in (src.delimiter, '"', "\r", "\n")):
+                    # nothing to quote: what the csv module would write, joined directly
+                    buf.write(term.join([src.delimiter.join(r) for r in rows]) + term)
+                    return buf.getvalue()
+            except TypeError:  # a value that is not a string: let the csv module format it
+                pass
         w.writerows(rows)
         return buf.getvalue()
 
@@ -538,12 +548,15 @@ class Landing:
         enc = json.JSONEncoder(ensure_ascii=False).encode
         if not rows:
             return "\n"
-        # column by column (one comprehension each), then one join per row
+        # column by column (one comprehension each, a plain one when the whole column allows), then one join per row
         parts = []
-        for j, (key, k) in enumerate(zip(keys, kinds, strict=True)):
+        for key, k, col in zip(keys, kinds, zip(*rows, strict=True), strict=True):
             null, q = key + "null", key + '"'
-            col = [row[j] for row in rows]
-            if k == 1:
+            joined = "".join(col)
+            plain = '"' not in joined and "\\" not in joined
+            if k == 1 and (joined.isdigit() or not joined):
+                parts.append([null if v == "" else key + v for v in col])
+            elif k == 1:
                 parts.append(
                     [
                         null
@@ -569,6 +582,8 @@ class Landing:
                         for v in col
                     ]
                 )
+            elif plain:
+                parts.append([null if v == "" else q + v + '"' for v in col])
             else:
                 parts.append(
                     [null if v == "" else key + enc(v) if '"' in v or "\\" in v else q + v + '"' for v in col]
@@ -605,13 +620,16 @@ def _data_rows_xml(rows: list[list[str]], first: int, letters: list[str], int_co
         return []
     rns = range(first, first + len(rows))
     cols = []
-    for j in range(len(rows[0])):
-        col = [r[j] for r in rows]
+    for j, col in enumerate(zip(*rows, strict=True)):
         joined = "".join(col)
         if "&" in joined or "<" in joined or ">" in joined or '"' in joined:
             col = [_esc(v) for v in col]
         a, b = f'<c r="{letters[j]}', '" t="inlineStr"><is><t>'
-        if j in int_columns:
+        if j in int_columns and (joined.isdigit() or not joined):
+            cols.append(
+                ["" if v == "" else f'{a}{rn}"><v>{int(v)}</v></c>' for rn, v in zip(rns, col, strict=True)]
+            )
+        elif j in int_columns:
             cols.append(
                 [
                     ""
