@@ -1,19 +1,22 @@
 """The vectorised ingestion engine for CSV: blocks of rows checked column by column, tokens in tight loops.
 
 The row-by-row engine (``RowChecker.check`` per row) spends most of its time on per-row Python calls. Here a
-file is read in blocks of a few MB; each block is decoded at once, split into records by the C csv parser and
-turned into columns. Every column is checked against the contract through a memo of ``cell → result`` that
+file is read in blocks of about 1 MB; each block is decoded at once, split into records (``str.split`` when the
+block has no quotes, else the csv module) and turned into columns. Every column is checked against the contract through a memo of ``cell → result`` that
 calls the *same* converter as the row-by-row engine once per distinct value (codes, dates, grades and names
 repeat a lot), so a value means exactly what it means there. A row that any column cannot pass as certainly
 clean (a rule broken, a warning, a missing required value, no consent) goes through ``RowChecker.check`` as
-before, so every message, masking rule and headcount stays identical. Clean rows get their tokens in tight
-loops and their COPY text from one ``join`` per row.
+before, so every message, masking rule and headcount stays identical. Free text, СНИЛС and documents, nearly
+unique, are checked inline with the same rules. Clean rows get their tokens in tight loops and their COPY text
+from one ``join`` per row. What is left is mostly the eight HMACs per pupil row and the per-row string work.
 
 Anything structurally unusual (a line over 1 MB, NUL bytes, a quoted value across lines, a mix of encodings,
 bare carriage returns) hands the rest of the file to the row-by-row reader from that block on. JSON Lines and
 XLSX always use the row-by-row engine.
 
-``KONTINGENT_INGEST_ENGINE=rowwise|vectorised`` picks the engine.
+``KONTINGENT_INGEST_ENGINE=rowwise|vectorised`` picks the engine (vectorised by default; both leave the same
+warehouse, see tests/ingest/test_engines_agree.py). ``KONTINGENT_INGEST_WORKERS`` sets how many forked worker
+processes check blocks (default: none on a machine of two cores or fewer, else up to four).
 """
 
 from __future__ import annotations
@@ -29,13 +32,13 @@ from typing import Any
 
 from pipelines import pseudonymise
 from pipelines.ingest.readers import _UTF8_CYRILLIC, MAX_LINE_BYTES, BrokenRow, CsvBody
-from pipelines.ingest.validation import Checked, Issue, Reject, RowChecker, _copy_text
+from pipelines.ingest.validation import DEFAULT_MAX_LENGTH, Checked, Issue, Reject, RowChecker, _copy_text
 
 ENGINE_ENV = "KONTINGENT_INGEST_ENGINE"
 WORKERS_ENV = "KONTINGENT_INGEST_WORKERS"
 ENGINES = ("rowwise", "vectorised")
-DEFAULT_ENGINE = "rowwise"
-BLOCK_BYTES = 2 << 20
+DEFAULT_ENGINE = "vectorised"  # proven equal by tests/ingest/test_engines_agree.py
+BLOCK_BYTES = 1 << 20  # about 6 000 roster rows: per-block costs vanish, memory stays small
 MEMO_CAP = 50_000  # distinct values remembered per column; past that, values are converted on each miss
 
 BAD = object()  # the cell (so the row) must go through RowChecker.check
@@ -113,8 +116,8 @@ class BlockChecker:
             snils = f.type == "snils" or f.pii == "snils"
             if kind == 3:
                 self.memos.append(None)  # every СНИЛС is different: checked inline
-            elif kind == 4:
-                self.memos.append(None)  # certificate, address, phone: nearly unique, checked inline
+            elif kind == 4 or (kind == 0 and f.type == "string" and not snils):
+                self.memos.append(None)  # ids, certificate, address, phone: often unique, checked inline
             else:
                 self.memos.append(_Memo(self._compute(f, conv, kind, snils)))
         consent = checker.consent_index
@@ -169,7 +172,7 @@ class BlockChecker:
         )
 
     def _inline(self, i: int, column: tuple) -> list:
-        """СНИЛС and documents: the parsed value per cell (digits or stripped text), None or BAD."""
+        """СНИЛС, free text and documents: digits, stripped text (COPY text for a plain column), None or BAD."""
         f = self.checker.fields[i]
         required = f.required
         kind = self.checker._kinds[i]
@@ -185,7 +188,8 @@ class BlockChecker:
             return out
         conv = self.checker.convs[i]
         if f.type == "string":
-            limit = f.max_length or 1000
+            limit = f.max_length or DEFAULT_MAX_LENGTH
+            shown = _copy_text if kind == 0 else str
             for cell in column:
                 if cell is None:
                     append(BAD if required else None)
@@ -196,7 +200,7 @@ class BlockChecker:
                 elif len(text) > limit:
                     append(BAD)
                 else:
-                    append(text)
+                    append(shown(text))
             return out
         for cell in column:
             if cell is None or _empty(cell):
