@@ -9,6 +9,7 @@ one after another.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing as mp
 import os
 from collections.abc import Callable
@@ -57,9 +58,14 @@ def run_tasks(
     global _TASKS, _LANDING
     _TASKS, _LANDING = tasks, landing
     landing.flush()
+    # objects made so far stay out of the collector's reach: it would otherwise write to every one of them in
+    # every worker and turn the pages shared with the parent into copies
+    gc.collect()
+    gc.freeze()
     start_order = sorted(range(len(tasks)), key=lambda i: (-tasks[i].weight, i))
     try:
-        with mp.get_context("fork").Pool(workers) as pool:
+        # a fresh fork per task: what one task copied or allocated does not stay for the next
+        with mp.get_context("fork").Pool(workers, maxtasksperchild=1) as pool:
             pending = {
                 i: pool.apply_async(
                     _run_part,
@@ -71,6 +77,7 @@ def run_tasks(
             for i in range(len(tasks)):  # merge in list order while later tasks still run
                 landing.merge_part(pending[i].get())
     finally:
+        gc.unfreeze()
         _TASKS, _LANDING = [], None
         parts = landing.truth / ".parts"
         if parts.is_dir():
