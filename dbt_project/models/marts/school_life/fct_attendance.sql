@@ -9,6 +9,7 @@
 }}
 {#- Daily absences (one row per pupil, school and day with missed lessons). Incremental by submission: a nightly
     load adds the new days; a corrected resubmission replaces its period's rows. -#}
+-- depends_on: {{ ref('int_pupil_local_ids') }}
 with absences as (
     select
         person_key,
@@ -17,11 +18,12 @@ with absences as (
         school_year_start,
         lessons_missed,
         absence_reason,
+        local_key,
         _submission_id,
         _source_file,
         _source_row
     from {{ ref('int_absences_unioned') }}
-    {{ only_new_submissions() }}
+    {{ only_new_submissions(local_key_column='local_key') }}
 ),
 
 final as (

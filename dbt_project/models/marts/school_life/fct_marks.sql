@@ -9,6 +9,7 @@
 }}
 {#- Term and year marks: one row per pupil, school, school year, term and subject. Incremental by submission
     like fct_attendance. -#}
+-- depends_on: {{ ref('int_pupil_local_ids') }}
 with marks as (
     select
         person_key,
@@ -18,11 +19,12 @@ with marks as (
         school_year_start,
         subject_code,
         mark,
+        local_key,
         _submission_id,
         _source_file,
         _source_row
     from {{ ref('int_marks_unpivoted') }}
-    {{ only_new_submissions() }}
+    {{ only_new_submissions(local_key_column='local_key') }}
 ),
 
 final as (
