@@ -200,8 +200,10 @@ class Landing:
         """Append a worker's part (see ``begin_part``) as if this process had written it."""
         for suffix, fh in ((".links", self._links), (".faults", self._faults)):
             path = Path(part["stem"] + suffix)
-            with open(path, encoding="utf-8", newline="") as src:
-                shutil.copyfileobj(src, fh, 1 << 20)
+            fh.flush()  # then the bytes go straight to the file under the text layer, in order
+            with open(path, "rb") as src:
+                shutil.copyfileobj(src, fh.buffer, 1 << 20)
+            fh.buffer.flush()
             path.unlink()
         for key, n in part["counts"].items():
             self.counts[key] = self.counts.get(key, 0) + n
