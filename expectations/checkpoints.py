@@ -6,6 +6,7 @@ The orchestration turns a ``GateResult`` into a Dagster asset check; the CLI pri
 from __future__ import annotations
 
 import functools
+import hashlib
 from dataclasses import dataclass, field
 
 
@@ -113,8 +114,11 @@ def validate_many(
     if pending:
         context = context or get_context()
         definitions = [_definition(context, s, t, ids) for s, t, ids in pending]
+        # One stored checkpoint per set of tables: a stored checkpoint naming a table's `@new` asset that this run
+        # did not recreate cannot even be read back by add_or_update.
+        tables = hashlib.sha1("|".join(sorted(d.name for d in definitions)).encode()).hexdigest()[:10]
         checkpoint = context.checkpoints.add_or_update(
-            gx.Checkpoint(name=checkpoint_name, validation_definitions=definitions, actions=[])
+            gx.Checkpoint(name=f"{checkpoint_name}.{tables}", validation_definitions=definitions, actions=[])
         )
         run = checkpoint.run()
         # Data Docs once for the whole checkpoint: GE's UpdateDataDocsAction rebuilds the site (compiling every
