@@ -539,7 +539,7 @@ def scan_blocks(scan, body: CsvBody, sid: int, relative: str, key: bytes) -> Ite
                 pending.append((pool.apply_async(_work, ((raw, codec, n, meta, delimiter),)), expected))
                 n = expected
                 line_no += lines_raw
-                yield from drain(2 * n_workers)
+                yield from drain(n_workers)  # at most one block per worker waits: memory stays flat
                 continue
             yield from drain(0)
             records = _records(decoded[0], delimiter) if decoded is not None else None
