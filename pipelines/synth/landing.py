@@ -550,12 +550,18 @@ class Landing:
         enc = json.JSONEncoder(ensure_ascii=False).encode
         if not rows:
             return "\n"
-        # column by column (one comprehension each, a plain one when the whole column allows), then one join per row
-        parts = []
+        # column by column: a column that needs no per-value decision goes into the row template as it is; the
+        # others become ready fragments (one comprehension each); then one %-format per row
+        parts, pieces = [], []
         for key, k, col in zip(keys, kinds, zip(*rows, strict=True), strict=True):
             null, q = key + "null", key + '"'
             joined = "".join(col)
             plain = '"' not in joined and "\\" not in joined
+            if "" not in col and ((k == 1 and joined.isdigit()) or (k == 0 and plain)):
+                pieces.append(key.replace("%", "%%") + ("%s" if k == 1 else '"%s"'))
+                parts.append(col)
+                continue
+            pieces.append("%s")
             if k == 1 and (joined.isdigit() or not joined):
                 parts.append([null if v == "" else key + v for v in col])
             elif k == 1:
@@ -590,7 +596,8 @@ class Landing:
                 parts.append(
                     [null if v == "" else key + enc(v) if '"' in v or "\\" in v else q + v + '"' for v in col]
                 )
-        return "".join(["{" + ", ".join(t) + "}\n" for t in zip(*parts, strict=True)])
+        template = "{" + ", ".join(pieces) + "}\n"
+        return "".join([template % t for t in zip(*parts, strict=True)])
 
     def _xlsx(self, src, ent, fields, rows, rel_dir) -> bytes:
         title = f"{ent.title_ru or ent.name} ({src.title_ru}), период {rel_dir.split('/')[-1]}"
