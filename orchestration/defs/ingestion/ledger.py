@@ -73,3 +73,18 @@ def count_rows(schema: str, table: str) -> int | None:
         if not _table_exists(conn, schema, table):
             return None
         return conn.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[0]
+
+
+def in_force(submission_ids: list[int]) -> list[int]:
+    """Those of ``submission_ids`` still in force (status 'loaded'): the rows staging reads."""
+    if not submission_ids:
+        return []
+    with connect() as conn:
+        return [
+            sid
+            for (sid,) in conn.execute(
+                "select submission_id from ops.submissions where submission_id = any(%s) and status = 'loaded' "
+                "order by 1",
+                (list(submission_ids),),
+            )
+        ]

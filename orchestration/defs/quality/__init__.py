@@ -9,6 +9,7 @@ import importlib.util
 import os
 
 from dagster import (
+    AssetCheckKey,
     AssetCheckResult,
     AssetCheckSeverity,
     AssetCheckSpec,
@@ -19,6 +20,8 @@ from dagster import (
 )
 
 CHECK_NAME = "great_expectations"
+# The raw gate's result names the submissions it validated (a failed one's are validated again next run).
+SUBMISSIONS_METADATA = "submission_ids"
 
 
 def expectations_available() -> bool:
@@ -44,6 +47,34 @@ def _new_submissions(context, key: AssetKey) -> list[int]:
     return list(value.value or []) if value is not None else []
 
 
+def _still_failing(context, key: AssetKey) -> list[int]:
+    """Submissions whose rows failed the gate when it last ran in an earlier run: they are checked again (with the
+    new ones) until they pass or are no longer in force, so a later run with no new files cannot let them through."""
+    from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus as Status
+
+    history = context.instance.event_log_storage.get_asset_check_execution_history(
+        AssetCheckKey(key, CHECK_NAME), limit=5
+    )
+    for record in history:
+        if (
+            record.run_id == context.op_execution_context.run_id
+            or record.status == Status.PLANNED
+            or record.event is None
+        ):
+            continue
+        if record.status != Status.FAILED:
+            return []
+        value = record.event.dagster_event.event_specific_data.metadata.get(SUBMISSIONS_METADATA)
+        return list(value.value or []) if value is not None else []
+    return []
+
+
+def _gate_submissions(context, key: AssetKey) -> list[int]:
+    from orchestration.defs.ingestion.ledger import in_force
+
+    return in_force(sorted(set(_new_submissions(context, key)) | set(_still_failing(context, key))))
+
+
 def _build_layer_check(name: str, keys: list[AssetKey], description: str, new_submissions_only: bool = False):
     @multi_asset_check(
         name=name,
@@ -59,7 +90,7 @@ def _build_layer_check(name: str, keys: list[AssetKey], description: str, new_su
         os.environ["TQDM_DISABLE"] = "1"  # GE draws a progress bar per table; the run log is enough
         selected = {k.asset_key for k in context.selected_asset_check_keys}
         targets = [
-            (key, _new_submissions(context, key) if new_submissions_only else None)
+            (key, _gate_submissions(context, key) if new_submissions_only else None)
             for key in keys
             if key in selected
         ]
@@ -76,7 +107,7 @@ def _build_layer_check(name: str, keys: list[AssetKey], description: str, new_su
                 description=result.describe()[:1000],
                 metadata={
                     "evaluated": result.evaluated,
-                    **({"submissions": len(ids)} if ids is not None else {}),
+                    **({SUBMISSIONS_METADATA: MetadataValue.json(ids)} if ids is not None else {}),
                     "failures": MetadataValue.md("\n".join(f"- {f}" for f in result.failures) or "нет"),
                 },
             )
