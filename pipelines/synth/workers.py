@@ -2,7 +2,8 @@
 
 A task is a callable that writes landing files through the shared ``Landing`` and draws randomness only from
 generators it creates itself (keyed by the seed and a stable name) or from data prepared before the run. Workers are
-forked, so they see the world and the simulation without copying them; each writes its ``record_links`` and
+forked, so they see the world and the simulation without copying them; the parent works through the tasks from the
+front of the list and the workers from the back, each worker writing its ``record_links`` and
 ``faults`` rows to part files, and the parent appends the parts in task order, as if one process had run the tasks
 one after another.
 """
@@ -10,10 +11,12 @@ one after another.
 from __future__ import annotations
 
 import gc
+import json
 import multiprocessing as mp
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from pipelines.synth.landing import Landing
 
@@ -38,17 +41,34 @@ _TASKS: list[Task] = []
 _LANDING: Landing | None = None
 
 
-def _run_part(i: int) -> dict:
+def _part_stem(landing: Landing, i: int) -> Path:
+    return landing.truth / ".parts" / f"{i:05d}"
+
+
+def _take_from_back(lock, lo, hi) -> None:
+    """A forked worker: run tasks from the end of the list until it meets the parent coming from the front."""
     landing = _LANDING
-    landing.begin_part(landing.truth / ".parts" / f"{i:05d}")
-    _TASKS[i].run()
-    return landing.end_part()
+    while True:
+        with lock:
+            if hi.value <= lo.value:
+                return
+            hi.value -= 1
+            i = hi.value
+        stem = _part_stem(landing, i)
+        landing.begin_part(stem)
+        _TASKS[i].run()
+        part = landing.end_part()
+        Path(f"{stem}.json").write_text(json.dumps(part, ensure_ascii=False), encoding="utf-8")
 
 
 def run_tasks(
     tasks: list[Task], landing: Landing, workers: int, progress: Callable[[int], None] | None = None
 ) -> None:
-    """Run ``tasks``; ``landing``'s bookkeeping ends up exactly as after running them in list order."""
+    """Run ``tasks``; ``landing``'s bookkeeping ends up exactly as after running them in list order.
+
+    The parent runs tasks from the front of the list, writing as usual; ``workers - 1`` forked processes run them
+    from the back into part files. Where they meet, the parent stops, and appends the parts in list order.
+    """
     if workers <= 1 or len(tasks) <= 1 or "fork" not in mp.get_all_start_methods():
         for t in tasks:
             t.run()
@@ -62,21 +82,40 @@ def run_tasks(
     # every worker and turn the pages shared with the parent into copies
     gc.collect()
     gc.freeze()
-    start_order = sorted(range(len(tasks)), key=lambda i: (-tasks[i].weight, i))
+    ctx = mp.get_context("fork")
+    lock, lo, hi = ctx.Lock(), ctx.Value("i", 0, lock=False), ctx.Value("i", len(tasks), lock=False)
+    procs = [
+        ctx.Process(target=_take_from_back, args=(lock, lo, hi), daemon=True) for _ in range(workers - 1)
+    ]
     try:
-        # a fresh fork per task: what one task copied or allocated does not stay for the next
-        with mp.get_context("fork").Pool(workers, maxtasksperchild=1) as pool:
-            pending = {
-                i: pool.apply_async(
-                    _run_part,
-                    (i,),
-                    callback=(lambda _r, n=tasks[i].steps: progress(n)) if progress else None,
-                )
-                for i in start_order
-            }
-            for i in range(len(tasks)):  # merge in list order while later tasks still run
-                landing.merge_part(pending[i].get())
+        for proc in procs:
+            proc.start()
+        while True:
+            with lock:
+                if lo.value >= hi.value:
+                    break
+                i = lo.value
+                lo.value += 1
+            tasks[i].run()
+            if progress:
+                progress(tasks[i].steps)
+        for proc in procs:
+            proc.join()
+        failed = [proc.exitcode for proc in procs if proc.exitcode != 0]
+        if failed:
+            raise RuntimeError(
+                f"Процесс записи синтетического региона завершился с кодом {failed[0]}: см. ошибку выше."
+            )
+        for i in range(lo.value, len(tasks)):
+            stem = _part_stem(landing, i)
+            landing.merge_part(json.loads(Path(f"{stem}.json").read_text(encoding="utf-8")))
+            if progress:
+                progress(tasks[i].steps)
     finally:
+        for proc in procs:
+            if proc.is_alive():
+                proc.terminate()
+                proc.join()
         gc.unfreeze()
         _TASKS, _LANDING = [], None
         parts = landing.truth / ".parts"
