@@ -338,6 +338,7 @@ class _Sim:
         # arrivals enrol a few days after they come
         if len(arr_idx):
             dates = np.maximum(c.arrival[arr_idx] + rng.integers(3, 15, len(arr_idx)), sep1)
+            dates = np.minimum(dates, end)  # a family arriving in the last days enrols by the last school day
             sch = self.pick_schools(arr_idx, g_arr[arr_idx], y)
             self.enrol(arr_idx, sch, g_arr[arr_idx], dates, y, "transferred_in", "relocation")
             moved[arr_idx] = True
@@ -521,6 +522,8 @@ class _Sim:
         leaves = rng.random(k) < p_leave
         # --- mid-year events
         ev_date = sep1 + 10 + rng.integers(0, int((end - sep1).astype(int)) - 20, k)
+        # never before the pupil's own start this year (a mid-year arrival leaves after arriving)
+        ev_date = np.maximum(np.minimum(np.maximum(ev_date, start + 1), end - 1), start)
         u = rng.random(k)
         leave_mid = leaves & (g != 9)
         tr_in = ~leaves & (u < 0.025)

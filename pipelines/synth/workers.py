@@ -14,6 +14,8 @@ import gc
 import json
 import multiprocessing as mp
 import os
+import sys
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,7 +48,25 @@ def _part_stem(landing: Landing, i: int) -> Path:
 
 
 def _take_from_back(lock, lo, hi) -> None:
-    """A forked worker: run tasks from the end of the list until it meets the parent coming from the front."""
+    """A forked worker: run tasks from the end of the list until it meets the parent coming from the front.
+
+    Fork safety: the parent may have other threads (a progress bar's refresher, Dagster's log capture) that held
+    the lock of ``sys.stdout``/``sys.stderr`` at the moment of the fork; the child's copy of that lock is then held
+    for ever, and the first write or flush (multiprocessing flushes both at exit) would hang. So the child gets fresh
+    streams on duplicated descriptors and leaves with ``os._exit``, never touching the inherited ones.
+    """
+    sys.stdout = open(os.dup(1), "w", encoding="utf-8", errors="replace", buffering=1)  # noqa: SIM115
+    sys.stderr = open(os.dup(2), "w", encoding="utf-8", errors="replace", buffering=1)  # noqa: SIM115
+    try:
+        _work_from_back(lock, lo, hi)
+    except BaseException:
+        traceback.print_exc()
+        sys.stderr.flush()
+        os._exit(1)
+    os._exit(0)
+
+
+def _work_from_back(lock, lo, hi) -> None:
     landing = _LANDING
     while True:
         with lock:
