@@ -768,6 +768,19 @@ class _Sim:
         self.returned[back] = c.arrival[back]
 
 
+def _compact(df: pd.DataFrame) -> pd.DataFrame:
+    """Text columns with few distinct values (reasons, programmes, class letters) as categories.
+
+    At region scale these columns held a Python string per row, about half of the simulation's memory; the
+    writing processes fork from the one holding them. Values, order and written bytes stay the same.
+    """
+    for col in df.columns:
+        if (pd.api.types.is_string_dtype(df[col]) or df[col].dtype == object) and len(df):
+            if df[col].nunique(dropna=False) * 4 < len(df):
+                df[col] = df[col].astype("category")
+    return df
+
+
 def simulate(world: World, rng: np.random.Generator, progress=None) -> Simulation:
     sim = _Sim(world, rng)
     for i, y in enumerate(world.years):
@@ -777,9 +790,9 @@ def simulate(world: World, rng: np.random.Generator, progress=None) -> Simulatio
     ev = pd.concat(sim.events, ignore_index=True) if sim.events else pd.DataFrame()
     ev = ev.sort_values(["year", "school", "date", "child"], kind="stable").reset_index(drop=True)
     return Simulation(
-        stints=pd.concat(sim.stints, ignore_index=True),
-        events=ev,
-        pupil_years=pd.concat(sim.py, ignore_index=True),
+        stints=_compact(pd.concat(sim.stints, ignore_index=True)),
+        events=_compact(ev),
+        pupil_years=_compact(pd.concat(sim.py, ignore_index=True)),
         marks=sim.marks,
         outcomes=pd.concat(sim.outcomes, ignore_index=True)
         if sim.outcomes
