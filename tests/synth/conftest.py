@@ -1,4 +1,8 @@
-"""The tiny region, generated once per session, and readers for its landing files."""
+"""The tiny and demo regions, each generated once per session, and readers for their landing files.
+
+Statistical tests take ``region`` and run on both scales (DOMAIN.md's rates must hold on the small region and on the
+one ``make demo`` shows); determinism and command tests take ``tiny`` only.
+"""
 
 from __future__ import annotations
 
@@ -31,14 +35,27 @@ def tiny(tmp_path_factory) -> Path:
     return out
 
 
-@pytest.fixture(scope="session")
-def faults(tiny) -> pd.DataFrame:
-    return pd.read_csv(tiny / "ground_truth" / "faults.csv", dtype=str, keep_default_na=False)
+@pytest.fixture(scope="session", params=["tiny", "demo"])
+def region(request, tmp_path_factory) -> Path:
+    """The region of one scale (seed 7); pytest groups the tests by scale, so each is generated once."""
+    if request.param == "tiny":
+        return request.getfixturevalue("tiny")
+    reuse = os.environ.get("KONTINGENT_SYNTH_DEMO_DIR")  # a demo region generated with seed 7
+    if reuse:
+        return Path(reuse)
+    out = tmp_path_factory.mktemp("demo")
+    generate("demo", 7, AS_OF, out)
+    return out
 
 
 @pytest.fixture(scope="session")
-def links(tiny) -> pd.DataFrame:
-    return pd.read_csv(tiny / "ground_truth" / "record_links.csv", dtype={"row": int}, keep_default_na=False)
+def faults(region) -> pd.DataFrame:
+    return pd.read_csv(region / "ground_truth" / "faults.csv", dtype=str, keep_default_na=False)
+
+
+@pytest.fixture(scope="session")
+def links(region) -> pd.DataFrame:
+    return pd.read_csv(region / "ground_truth" / "record_links.csv", dtype={"row": int}, keep_default_na=False)
 
 
 def read_rows(path: Path, src_name: str, entity: str) -> list[dict]:
