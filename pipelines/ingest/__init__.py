@@ -218,10 +218,12 @@ def ingest_landing(
         files = [p for p in files if p.relative_to(root).parts[0] in wanted]
 
     ensure_warehouse()
-    with connect() as conn:
+    # Autocommit: each file's `conn.transaction()` is then a transaction of its own, committed before the next file
+    # starts, whatever else ran on the connection (a query left open would turn every file into a savepoint of one
+    # run-long transaction, holding each file's locks to the end).
+    with connect(autocommit=True) as conn:
         # Safe to relax: a commit lost in a server crash loses its ledger row too, so the file loads again.
         conn.execute("set synchronous_commit = off")
-        conn.commit()
         prepare_tables(conn, contract, key)
         register = SenderRegister()
         register.refresh(conn)
@@ -243,7 +245,8 @@ def ingest_landing(
                     log.exception("ingest of %s failed", rel)
                     summary.failures.append((rel, f"{type(exc).__name__}: {exc}"))
                     if conn.broken:
-                        conn = connect()
+                        conn = connect(autocommit=True)
+                        conn.execute("set synchronous_commit = off")
                 finally:
                     if bar is not None:
                         bar.advance(bar.task_ids[0], path.stat().st_size if path.exists() else 0)

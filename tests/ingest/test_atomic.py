@@ -143,3 +143,26 @@ def test_two_ingest_processes_never_load_a_file_twice(make_database, big_landing
     assert per_file == []
     n = query(url, "select count(*) from raw.school_vendor_a__students")[0][0]
     assert n == 15_000 + 3 * 39
+
+
+def test_each_file_is_committed_before_the_next_starts(warehouse, tmp_path, monkeypatch):
+    """A run over thousands of files must not become one transaction: a kill would lose every file of the run, and
+    its per-file advisory locks would fill the server's lock table (seen at demo scale: «out of shared memory»)."""
+    import pipelines.ingest as ingest
+
+    landing = _landing(tmp_path / "landing", big_rows=50)
+    n_files = sum(1 for p in landing.rglob("*") if p.is_file())
+    seen: list[tuple[int, int]] = []
+    real = ingest.load_file
+
+    def load_and_look(conn, *args, **kwargs):
+        # what another session sees before this file starts: every file before it, committed
+        visible = query(warehouse["url"], "select count(*) from ops.submissions")[0][0]
+        seen.append((len(seen), visible))
+        assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+        return real(conn, *args, **kwargs)
+
+    monkeypatch.setattr(ingest, "load_file", load_and_look)
+    summary = ingest.ingest_landing(landing)
+    assert not summary.failures and len(seen) == n_files
+    assert seen == [(k, k) for k in range(n_files)]
