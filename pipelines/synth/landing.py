@@ -265,7 +265,12 @@ class Landing:
             earlier_links = {role: ids[keep] for role, ids in links.items()}
             early_sent = sent - dt.timedelta(days=int(r.integers(1, 6)), seconds=int(r.integers(0, 3600)))
             new_pos = np.cumsum(keep) - 1
-            earlier_faults = [(fa, int(new_pos[i]), fl) for fa, i, fl in row_faults if keep[i]]
+            # a kept copy whose original was dropped is no longer a duplicate
+            earlier_faults = [
+                (fa, int(new_pos[i]), fl)
+                for fa, i, fl in row_faults
+                if keep[i] and not (fa == "duplicate_row" and not keep[i - 1])
+            ]
             rel = self._emit(
                 src, ent, rel_dir, entity, early_sent, earlier_rows, earlier_links, earlier_faults, [], r
             )
@@ -494,8 +499,10 @@ class Landing:
                 mixed = [
                     ln.encode(other if k % 2 == 1 else enc, errors="replace") for k, ln in enumerate(lines)
                 ]
-                data_b = b"\n".join(mixed)
-                self._fault("wrong_encoding", rel)
+                # only a fault if some re-encoded line had a letter outside ASCII (else the bytes are unchanged)
+                if b"\n".join(mixed) != data_b:
+                    data_b = b"\n".join(mixed)
+                    self._fault("wrong_encoding", rel)
             if "truncated_file" in file_faults:
                 body = data_b.rstrip(b"\n").rstrip(b"\r")
                 last_nl = body.rfind(b"\n")
