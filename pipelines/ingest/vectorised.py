@@ -1,22 +1,26 @@
 """The vectorised ingestion engine for CSV: blocks of rows checked column by column, tokens in tight loops.
 
 The row-by-row engine (``RowChecker.check`` per row) spends most of its time on per-row Python calls. Here a
-file is read in blocks of about 1 MB; each block is decoded at once, split into records (``str.split`` when the
-block has no quotes, else the csv module) and turned into columns. Every column is checked against the contract through a memo of ``cell → result`` that
-calls the *same* converter as the row-by-row engine once per distinct value (codes, dates, grades and names
-repeat a lot), so a value means exactly what it means there. A row that any column cannot pass as certainly
-clean (a rule broken, a warning, a missing required value, no consent) goes through ``RowChecker.check`` as
-before, so every message, masking rule and headcount stays identical. Free text, СНИЛС and documents, nearly
-unique, are checked inline with the same rules. Clean rows get their tokens in tight loops and their COPY text
-from one ``join`` per row. What is left is mostly the eight HMACs per pupil row and the per-row string work.
+file is read in blocks of about 1 MB; each block is decoded at once and cut into columns: a quote-free block
+whose every line is a full record by a few ``str`` calls on the whole block (split at line ends and delimiters,
+every column a slice), any other block record by record (``str.split`` or the csv module). Every column is
+checked against the contract through a memo of ``cell → result`` that calls the *same* converter as the
+row-by-row engine once per distinct value (codes, dates, grades and names repeat a lot), so a value means
+exactly what it means there. A row that any column cannot pass as certainly clean (a rule broken, a warning,
+a missing required value, no consent) goes through ``RowChecker.check`` as before, so every message, masking
+rule and headcount stays identical. Free text, СНИЛС and documents, nearly unique, are checked with the same
+rules a column at a time (СНИЛС check numbers in numpy). Clean rows get their token messages built column by
+column with ``map`` and their COPY text from one ``join`` per row. What is left is mostly the eight HMACs per
+pupil row (about half of the time; see ``_hmac_tokens``) and the per-row joins.
 
 Anything structurally unusual (a line over 1 MB, NUL bytes, a quoted value across lines, a mix of encodings,
 bare carriage returns) hands the rest of the file to the row-by-row reader from that block on. JSON Lines and
-XLSX always use the row-by-row engine.
+XLSX always use the row-by-row engine: their cells are typed values (numbers, dates, JSON null), not the text
+the memos and column checks here are built on.
 
 ``KONTINGENT_INGEST_ENGINE=rowwise|vectorised`` picks the engine (vectorised by default; both leave the same
-warehouse, see tests/ingest/test_engines_agree.py). ``KONTINGENT_INGEST_WORKERS`` sets how many forked worker
-processes check blocks (default none; worth trying where cores are spare).
+warehouse, see tests/ingest/test_engines_agree.py); ``validate_file`` uses it too. ``KONTINGENT_INGEST_WORKERS``
+sets how many forked worker processes check blocks (default none; worth trying where cores are spare).
 """
 
 from __future__ import annotations
@@ -26,12 +30,16 @@ import hashlib
 import os
 import re
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from itertools import compress, repeat
+from operator import add, and_, is_not, itemgetter, truth
 from typing import Any
 
+import numpy as np
+
 from pipelines import pseudonymise
-from pipelines.ingest.readers import _UTF8_CYRILLIC, MAX_LINE_BYTES, BrokenRow, CsvBody
+from pipelines.ingest.readers import MAX_LINE_BYTES, BrokenRow, CsvBody
 from pipelines.ingest.validation import DEFAULT_MAX_LENGTH, Checked, Issue, Reject, RowChecker, _copy_text
 
 ENGINE_ENV = "KONTINGENT_INGEST_ENGINE"
@@ -60,14 +68,17 @@ def usable(scan) -> bool:
 class _Memo(dict):
     """cell → result, computed on a miss by ``compute`` and kept while the memo is small."""
 
-    __slots__ = ("compute",)
+    __slots__ = ("compute", "bad")
 
     def __init__(self, compute: Callable[[str], Any]):
         super().__init__()
         self.compute = compute
+        self.bad = False  # has any cell come out BAD (only then can a lookup return BAD)
 
     def __missing__(self, cell: str) -> Any:
         value = self.compute(cell)
+        if value is BAD:
+            self.bad = True
         if len(self) < MEMO_CAP:
             self[cell] = value
         return value
@@ -77,27 +88,37 @@ def _empty(cell: str) -> bool:
     return cell == "" or cell.isspace()
 
 
-def _hmac_tokenizer(key: bytes) -> Callable[[str], str]:
-    """HMAC-SHA-256 hex, identical to ``pseudonymise.tokenizer``, built from copied SHA-256 states (faster)."""
-    try:
-        from _sha256 import sha256  # CPython's own SHA-256: its copies are cheaper than OpenSSL's
-    except ImportError:
-        sha256 = hashlib.sha256
+def _hmac_tokens(key: bytes) -> Callable[[Iterable[str]], list[str]]:
+    """Values → their HMAC-SHA-256 hex tokens, identical to ``pseudonymise.tokenizer``, from copied keyed states.
+
+    Measured per token on the 2-core machine: a loop over copies of the two SHA-256 states 1.3–1.4 µs,
+    OpenSSL's HMAC objects 2.4 µs, the one-shot ``hmac.digest`` (even chained by ``map``) 5.4 µs: with
+    OpenSSL 3 the cost is the setting up per call, not SHA-256.
+    """
     if len(key) > 64:
         key = hashlib.sha256(key).digest()
     key = key.ljust(64, b"\0")
-    inner = sha256(bytes(b ^ 0x36 for b in key))
-    outer = sha256(bytes(b ^ 0x5C for b in key))
-    icopy, ocopy = inner.copy, outer.copy
+    inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
+    outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
 
-    def token(value: str) -> str:
-        h = icopy()
-        h.update(value.encode())
-        o = ocopy()
-        o.update(h.digest())
-        return o.hexdigest()
+    def tokens(values: Iterable[str]) -> list[str]:
+        out: list[str] = []
+        append, icopy, ocopy = out.append, inner.copy, outer.copy
+        for message in map(str.encode, values):
+            h = icopy()
+            h.update(message)
+            o = ocopy()
+            o.update(h.digest())
+            append(o.hexdigest())
+        return out
 
-    return token
+    return tokens
+
+
+def _expand(values: list[str], keep: list[bool]) -> list[str]:
+    """``values`` computed for the rows where ``keep`` is true, spread back over all rows (\\N elsewhere)."""
+    it = iter(values)
+    return [next(it) if k else "\\N" for k in keep]
 
 
 class BlockChecker:
@@ -106,9 +127,9 @@ class BlockChecker:
     def __init__(self, checker: RowChecker, headers: list[str], key: bytes):
         self.checker = checker
         self.width = len(headers)
-        self.token = _hmac_tokenizer(key)
-        assert self.token("проверка") == checker.token("проверка")
-        self._row_key = checker._row_key
+        self.tokens = _hmac_tokens(key)
+        assert self.tokens(["проверка"]) == [checker.token("проверка")]
+        self._row_base = hashlib.blake2b(digest_size=8, key=checker._row_key)
         where = {h: i for i, h in enumerate(headers)}
         self.where = [where.get(f.header) for f in checker.fields]
         self.memos: list[_Memo | None] = []
@@ -156,19 +177,25 @@ class BlockChecker:
 
     @staticmethod
     def _iso_pair(d):
+        """The ISO birth date and its day-month swap (None when there is none), or None without a date."""
+        if d is None:
+            return None
         swap = pseudonymise.swapped(d)
         return d.isoformat(), (swap.isoformat() if swap is not None else None)
 
     @staticmethod
     def _name_forms(parts):
+        """Exact, fuzzy and short name forms, each ending in "|" (the token message continues with the date)."""
         last, first, middle = parts
+        if not last or not first:
+            return None
         exact = pseudonymise.normalise_name(last, first, middle)
         if not exact or " " not in exact:
             return None
         return (
-            exact,
-            pseudonymise.fuzzy_name(last, first, middle),
-            pseudonymise.fuzzy_name(last, first),
+            exact + "|",
+            pseudonymise.fuzzy_name(last, first, middle) + "|",
+            pseudonymise.fuzzy_name(last, first) + "|",
         )
 
     def _inline(self, i: int, column: tuple) -> list:
@@ -179,6 +206,16 @@ class BlockChecker:
         out: list = []
         append = out.append
         if kind == 3:
+            usual = _usual_snils(column)
+            if usual is not None:
+                out, others = usual  # cells in another spelling (or empty) are checked one by one below
+                for r in others:
+                    cell = column[r]
+                    if _empty(cell):
+                        out[r] = BAD if required else None
+                    else:
+                        out[r] = BAD if (d := _snils(cell)) is None else d
+                return out
             for cell in column:
                 if cell is None or _empty(cell):
                     append(BAD if required else None)
@@ -190,6 +227,12 @@ class BlockChecker:
         if f.type == "string":
             limit = f.max_length or DEFAULT_MAX_LENGTH
             shown = _copy_text if kind == 0 else str
+            if column and column[0] is not None:
+                # The usual block: every cell filled, none too long, nothing to escape (checked per column).
+                texts = list(map(str.strip, column))
+                if "" not in texts and max(map(len, texts)) <= limit:
+                    if kind != 0 or not _needs_escape("".join(texts)):
+                        return texts
             for cell in column:
                 if cell is None:
                     append(BAD if required else None)
@@ -212,11 +255,16 @@ class BlockChecker:
                 append(BAD)
         return out
 
-    def block(self, records: list[list[str]], ns: list[int], meta: str) -> tuple[str, list[int], list[int]]:
-        """COPY text of the clean rows, their row hashes, and the positions of rows for the row-by-row path."""
+    def block(
+        self, columns: list, data: list[bytes], ns: list[int], meta: str
+    ) -> tuple[str, list[int], list[int]]:
+        """COPY text of the clean rows, their row hashes, and the positions of rows for the row-by-row path.
+
+        ``columns`` holds the cells of the file's columns, ``data`` each row's cells joined by \\x1f (UTF-8,
+        what the row hash is taken of), ``ns`` the row numbers.
+        """
         checker = self.checker
-        rows = len(records)
-        columns = list(zip(*records, strict=True)) if records else []
+        rows = len(ns)
         none_column = (None,) * rows
         parsed: list[list] = []
         bad = bytearray(rows)
@@ -224,7 +272,7 @@ class BlockChecker:
             idx = self.where[i]
             column = columns[idx] if idx is not None else none_column
             values = list(map(memo.__getitem__, column)) if memo is not None else self._inline(i, column)
-            if BAD in values:
+            if (memo is None or memo.bad) and BAD in values:
                 for r, v in enumerate(values):
                     if v is BAD:
                         bad[r] = 1
@@ -233,20 +281,19 @@ class BlockChecker:
         if slow:
             keep = [not b for b in bad]
             parsed = [list(compress(v, keep)) for v in parsed]
-            records = list(compress(records, keep))
+            data = list(compress(data, keep))
             ns = list(compress(ns, keep))
-        if not records:
+        if not ns:
             return "", [], slow
 
-        token = self.token
         out: list = []
         for kind, values in zip(checker._kinds, parsed, strict=True):
             if kind == 0:
-                out.append(["\\N" if v is None else v for v in values])
+                out.append(values if None not in values else ["\\N" if v is None else v for v in values])
             elif kind == 2:
                 out.append(list(map(self.date_parts.__getitem__, values)))
             elif kind == 3:
-                out.append([token(v) if v else "\\N" for v in values])
+                out.append(self._tokens_or_null(values))
             elif kind == 4:
                 out.append(self._document_tokens(values))
         for p_last, p_first, p_middle, p_birth in checker._person_idx:
@@ -256,70 +303,118 @@ class BlockChecker:
                     parsed[p_first] if p_first is not None else None,
                     parsed[p_middle] if p_middle is not None else None,
                     parsed[p_birth] if p_birth is not None else None,
-                    len(records),
+                    len(ns),
                 )
             )
-        hashes = self._row_hashes(records)
+        hashes = self._row_hashes(data)
         lines = map(
             "\t".join,
             zip(*out, repeat(meta), map(str, ns), map(str, hashes), strict=False),
         )
         return "\n".join(lines) + "\n", hashes, slow
 
+    def _tokens_or_null(self, values: list) -> list[str]:
+        """Tokens of the non-empty values, \\N for None or ""."""
+        keep = list(map(truth, values))
+        if all(keep):
+            return self.tokens(values)
+        return _expand(self.tokens(compress(values, keep)), keep)
+
     def _document_tokens(self, values: list) -> list[str]:
-        token = self.token
-        out = []
-        append = out.append
-        for v in values:
-            if v is None:
-                append("\\N")
-                continue
-            text = "".join(str(v).split()).upper()
-            append(token(text) if text else "\\N")
-        return out
+        """``pseudonymise.document_token``: upper case without spaces, then HMAC."""
+        if None in values:
+            texts = ["" if v is None else "".join(str(v).split()).upper() for v in values]
+        else:
+            texts = list(map(str.upper, map("".join, map(str.split, map(str, values)))))
+        return self._tokens_or_null(texts)
 
     def _person_tokens(self, lasts, firsts, middles, births, rows: int) -> list[list[str]]:
+        """``pseudonymise.person_token_values`` for a block, column by column (the messages built by ``map``)."""
         none = repeat(None, rows)
         lasts, firsts, middles, births = (
             x if x is not None else none for x in (lasts, firsts, middles, births)
         )
-        token = self.token
-        names, iso_pair = self.names.__getitem__, self.date_iso.__getitem__
-        c1, c2, c3, c4, c5 = [], [], [], [], []
-        nulls = "\\N"
-        for last, first, middle, birth in zip(lasts, firsts, middles, births, strict=False):
-            forms = names((last, first, middle)) if birth is not None and last and first else None
-            if forms is None:
-                c1.append(nulls)
-                c2.append(nulls)
-                c3.append(nulls)
-                c4.append(nulls)
-                c5.append(nulls)
-                continue
-            exact, fuzzy, short = forms
-            iso, siso = iso_pair(birth)
-            c1.append(token(f"{exact}|{iso}"))
-            c3.append(token(f"{fuzzy}|{iso}"))
-            c5.append(token(f"{short}|{iso}"))
-            if siso is None:
-                c2.append(nulls)
-                c4.append(nulls)
-            else:
-                c2.append(token(f"{exact}|{siso}"))
-                c4.append(token(f"{fuzzy}|{siso}"))
-        return [c1, c2, c3, c4, c5]
+        forms = list(map(self.names.__getitem__, zip(lasts, firsts, middles, strict=False)))
+        dates = list(map(self.date_iso.__getitem__, births))
+        keep = list(map(and_, map(is_not, forms, repeat(None)), map(is_not, dates, repeat(None))))
+        whole = all(keep)
+        if not whole:
+            forms, dates = list(compress(forms, keep)), list(compress(dates, keep))
+        exact, fuzzy, short = (list(map(itemgetter(i), forms)) for i in range(3))
+        iso, siso = (list(map(itemgetter(i), dates)) for i in range(2))
+        tokens = self.tokens
+        swapped = list(map(is_not, siso, repeat(None)))
+        siso = list(compress(siso, swapped))
+        columns = [
+            tokens(map(add, exact, iso)),
+            _expand(tokens(map(add, compress(exact, swapped), siso)), swapped),
+            tokens(map(add, fuzzy, iso)),
+            _expand(tokens(map(add, compress(fuzzy, swapped), siso)), swapped),
+            tokens(map(add, short, iso)),
+        ]
+        return columns if whole else [_expand(c, keep) for c in columns]
 
-    def _row_hashes(self, records: list[list[str]]) -> list[int]:
-        base = hashlib.blake2b(digest_size=8, key=self._row_key)
-        copy = base.copy
-        from_bytes = int.from_bytes
-        out = []
-        append = out.append
-        for record in records:
+    def _row_hashes(self, data: list[bytes]) -> list[int]:
+        """``RowChecker.row_hash`` of each row (keyed BLAKE2b of its cells joined by \\x1f, UTF-8)."""
+        # Copies of the keyed state: 1.36 µs a row against 1.89 µs for a keyed constructor chained by map.
+        copy = self._row_base.copy
+        digests: list[bytes] = []
+        append = digests.append
+        for row in data:
             h = copy()
-            h.update("\x1f".join(record).encode())
-            append(from_bytes(h.digest(), "big", signed=True))
-        return out
+            h.update(row)
+            append(h.digest())
+        return list(map(_SIGNED, digests))
+
+
+_SIGNED = partial(int.from_bytes, byteorder="big", signed=True)
+
+
+def _needs_escape(text: str) -> bool:
+    """True when COPY text format would escape something in ``text`` (see ``_copy_text``)."""
+    return "\\" in text or "\t" in text or "\n" in text or "\r" in text
+
+
+_SNILS_DIGITS_AT = np.array([0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13])
+_SNILS_WEIGHTS = np.arange(9, 0, -1)
+_SNILS_TENS = 10 ** np.arange(8, -1, -1)
+
+
+def _usual_snils(column: tuple) -> tuple[list, list[int]] | None:
+    """A column of СНИЛС checked at once in numpy where cells have the 14 characters of ``123-456-789 01``.
+
+    Returns the digits of each valid number in that spelling (BAD for a wrong check number, as ``_snils``
+    + the row checker decide) and the positions of all other cells, left for ``_snils``; None for a column
+    that is not in the file or not ASCII.
+    """
+    rows = len(column)
+    if not rows or column[0] is None:
+        return None
+    lengths = np.fromiter(map(len, column), dtype=np.int64, count=rows)
+    fit = lengths == 14
+    cells = column if fit.all() else [column[r] for r in np.flatnonzero(fit).tolist()]
+    joined = "".join(cells)
+    if not joined.isascii():
+        return None
+    cells = np.frombuffer(joined.encode("ascii"), dtype=np.uint8).reshape(len(cells), 14)
+    raw = cells[:, _SNILS_DIGITS_AT]
+    digits = raw.astype(np.int64) - 48
+    usual = (
+        (cells[:, 3] == 45)
+        & (cells[:, 7] == 45)
+        & (cells[:, 11] == 32)
+        & ((digits >= 0) & (digits <= 9)).all(1)
+    )
+    expected = (digits[:, :9] @ _SNILS_WEIGHTS) % 101  # DOMAIN.md §5 (snils_check): 100 and 101 give 00
+    expected[expected == 100] = 0
+    valid = ((digits[:, :9] @ _SNILS_TENS) <= 1001998) | (digits[:, 9] * 10 + digits[:, 10] == expected)
+    found = np.ascontiguousarray(raw).view("S11").ravel().astype("U11").astype(object)
+    found[usual & ~valid] = BAD
+    out = np.full(rows, None, dtype=object)
+    out[fit] = found
+    others = np.ones(rows, dtype=bool)
+    others[fit] = ~usual
+    return out.tolist(), np.flatnonzero(others).tolist()
 
 
 def _snils(cell: str) -> str | None:
@@ -375,7 +470,7 @@ def _decode_block(raw: bytes, decoder, line_no: int) -> tuple[str, str] | None:
             if decoder.seen_utf8_line is None:
                 decoder.seen_utf8_line = line_no + _first_non_ascii(raw)
             return text, "utf-8"
-    if decoder.seen_utf8_line is not None or _UTF8_CYRILLIC.search(raw):
+    if decoder.seen_utf8_line is not None or _has_utf8_cyrillic(raw):
         return None  # a mix of encodings: the line-by-line reader finds and reports it
     first = None
     if decoder.seen_cp1251_line is None:
@@ -393,6 +488,12 @@ def _decode_block(raw: bytes, decoder, line_no: int) -> tuple[str, str] | None:
     if first is not None:
         decoder.seen_cp1251_line = first
     return text, "cp1251"
+
+
+def _has_utf8_cyrillic(raw: bytes) -> bool:
+    """``_UTF8_CYRILLIC.search(raw)`` (a D0/D1 byte before a continuation byte), in numpy: 3× quicker."""
+    b = np.frombuffer(raw, dtype=np.uint8)
+    return bool((((b[:-1] | 1) == 0xD1) & ((b[1:] & 0xC0) == 0x80)).any())
 
 
 def _first_non_ascii(raw: bytes) -> int:
@@ -413,7 +514,7 @@ def _records(text: str, delimiter: str) -> list[list[str]] | None:
         lines = text.replace("\r\n", "\n").split("\n")
         if text.endswith("\n"):
             lines.pop()
-        return [line.split(delimiter) for line in lines]
+        return list(map(str.split, lines, repeat(delimiter)))
     lines = text.split("\n")
     if text.endswith("\n"):
         lines.pop()
@@ -448,10 +549,36 @@ def _blank_lines(text: str, delimiter: str) -> int:
     return sum(1 for m in _BLANK.finditer(text) if m.start() != end and delimiter not in m.group())
 
 
-def _split_block(fast: BlockChecker, records: list[list[str]], n: int, meta: str):
-    """Number the records after ``n``, check the full-width ones; (COPY text, hashes, rest, last n)."""
-    good, ns, broken = [], [], []
+def _plain_block(
+    text: str, delimiter: str, width: int
+) -> tuple[list[list[str]], list[bytes], list[str]] | None:
+    """A quote-free block whose every line has ``width`` cells: its columns, each row's cells joined by \\x1f
+    (UTF-8) and its lines, all cut by a few ``str`` calls on the whole block; None for any other block."""
+    body = text.replace("\r\n", "\n")
+    if body.endswith("\n"):
+        body = body[:-1]
+    lines = body.split("\n")
+    counts = list(map(str.count, lines, repeat(delimiter)))
+    if width < 2 or min(counts) != width - 1 or max(counts) != width - 1:
+        return None
+    cells = body.replace("\n", delimiter).split(delimiter)
+    columns = [cells[i::width] for i in range(width)]
+    return columns, body.replace(delimiter, "\x1f").encode().split(b"\n"), lines
+
+
+def _split_block(fast: BlockChecker, text: str, delimiter: str, n: int, meta: str):
+    """Number the records after ``n``, check the full-width ones; (COPY text, hashes, rest, last n), or None
+    when a record spans lines (the row-by-row reader must take over)."""
     width = fast.width
+    if '"' not in text and (plain := _plain_block(text, delimiter, width)) is not None:
+        # The usual block: every line a full record (so none blank), numbered in a row.
+        columns, data, lines = plain
+        copy_text, hashes, slow = fast.block(columns, data, list(range(n + 1, n + 1 + len(lines))), meta)
+        return copy_text, hashes, [(n + 1 + r, lines[r].split(delimiter)) for r in slow], n + len(lines)
+    records = _records(text, delimiter)
+    if records is None:
+        return None
+    good, ns, broken = [], [], []
     for record in records:
         if not record or (len(record) == 1 and not record[0].strip()):
             continue
@@ -461,7 +588,9 @@ def _split_block(fast: BlockChecker, records: list[list[str]], n: int, meta: str
             ns.append(n)
         else:
             broken.append((n, record))
-    copy_text, hashes, slow = fast.block(good, ns, meta)
+    columns = list(zip(*good, strict=True)) if good else [()] * width
+    data = [x.encode() for x in map("\x1f".join, good)]
+    copy_text, hashes, slow = fast.block(columns, data, ns, meta)
     rest = [(ns[r], good[r]) for r in slow]
     if broken:
         rest = sorted(rest + broken, key=lambda item: item[0])
@@ -470,9 +599,10 @@ def _split_block(fast: BlockChecker, records: list[list[str]], n: int, meta: str
 
 def _work(job: tuple[bytes, str, int, str, str]):
     raw, codec, n, meta, delimiter = job
-    records = _records(raw.decode(codec), delimiter)
-    assert records is not None  # quote-free blocks only
-    return _split_block(_WORKER, records, n, meta)
+    result = _split_block(_WORKER, raw.decode(codec), delimiter, n, meta)
+    assert result is not None  # quote-free blocks only
+    copy_text, hashes, rest, n = result
+    return copy_text.encode(), hashes, rest, n  # bytes: no decoding and encoding again in the parent
 
 
 def scan_blocks(scan, body: CsvBody, sid: int, relative: str, key: bytes) -> Iterator[Item]:
@@ -540,13 +670,12 @@ def scan_blocks(scan, body: CsvBody, sid: int, relative: str, key: bytes) -> Ite
                 yield from drain(n_workers)  # at most one block per worker waits: memory stays flat
                 continue
             yield from drain(0)
-            records = _records(decoded[0], delimiter) if decoded is not None else None
-            if records is None:
+            result = _split_block(fast, decoded[0], delimiter, n, meta) if decoded is not None else None
+            if result is None:
                 decoder.seen_utf8_line, decoder.seen_cp1251_line = seen
                 yield from _row_by_row(checker, body.rows(start, line_no, n))
                 return
             line_no += lines_raw
-            result = _split_block(fast, records, n, meta)
             n = result[3]
             yield from emit(result)
         yield from drain(0)
