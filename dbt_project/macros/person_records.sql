@@ -11,12 +11,7 @@
         _submission_id,
         sender_id,
         {{ p.local_key if p.local_key else 'null::text' }} as local_key,
-        {{ p.prefix ~ 'snils_token' if p.get('has_snils', true) else 'null::text' }} as snils_token,
-        {{ p.prefix }}name_dob_token as name_dob_token,
-        {{ p.prefix }}name_dob_swapped_token as name_dob_swapped_token,
-        {{ p.prefix }}fuzzy_name_dob_token as fuzzy_name_dob_token,
-        {{ p.prefix }}fuzzy_name_dob_swapped_token as fuzzy_name_dob_swapped_token,
-        {{ p.prefix }}fuzzy_first_last_dob_token as fuzzy_first_last_dob_token,
+        {{ person_token_columns(p.prefix, '', has_snils=p.get('has_snils', true)) | indent(8) }},
         {{ p.prefix }}birth_year as birth_year,
         {{ p.prefix }}birth_month as birth_month
     from {{ ref(p.model) }}

@@ -8,12 +8,7 @@ renamed as (
         sex,
         birth_year,
         birth_month,
-        snils_token as snils_token,
-        name_dob_token as name_dob_token,
-        name_dob_swapped_token as name_dob_swapped_token,
-        fuzzy_name_dob_token as fuzzy_name_dob_token,
-        fuzzy_name_dob_swapped_token as fuzzy_name_dob_swapped_token,
-        fuzzy_first_last_dob_token as fuzzy_first_last_dob_token,
+        {{ person_token_columns() | indent(8) }},
         birth_certificate_token,
         address_token,
         oktmo,
@@ -21,17 +16,9 @@ renamed as (
         extract_date,
         guardian_birth_year,
         guardian_birth_month,
-        guardian_snils_token as guardian_snils_token,
-        guardian_name_dob_token as guardian_name_dob_token,
-        guardian_name_dob_swapped_token as guardian_name_dob_swapped_token,
-        guardian_fuzzy_name_dob_token as guardian_fuzzy_name_dob_token,
-        guardian_fuzzy_name_dob_swapped_token as guardian_fuzzy_name_dob_swapped_token,
-        guardian_fuzzy_first_last_dob_token as guardian_fuzzy_first_last_dob_token,
+        {{ person_token_columns('guardian_') | indent(8) }},
         {{ lineage_columns() | indent(8) }},
-        row_number() over (
-            partition by registry_record_id, _period
-            order by _sent_at desc, _source_row desc
-        ) as duplicate_rank
+        {{ latest_row_rank('registry_record_id, _period') | indent(8) }}
     from source
 )
 

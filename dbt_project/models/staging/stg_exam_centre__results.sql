@@ -6,12 +6,7 @@ renamed as (
     select
         birth_year,
         birth_month,
-        snils_token as snils_token,
-        name_dob_token as name_dob_token,
-        name_dob_swapped_token as name_dob_swapped_token,
-        fuzzy_name_dob_token as fuzzy_name_dob_token,
-        fuzzy_name_dob_swapped_token as fuzzy_name_dob_swapped_token,
-        fuzzy_first_last_dob_token as fuzzy_first_last_dob_token,
+        {{ person_token_columns() | indent(8) }},
         school_code,
         exam,
         subject,
@@ -21,10 +16,7 @@ renamed as (
         mark,
         attempt,
         {{ lineage_columns() | indent(8) }},
-        row_number() over (
-            partition by coalesce(snils_token, name_dob_token), exam, subject, exam_date, attempt
-            order by _sent_at desc, _source_row desc
-        ) as duplicate_rank
+        {{ latest_row_rank('coalesce(snils_token, name_dob_token), exam, subject, exam_date, attempt') | indent(8) }}
     from source
 )
 

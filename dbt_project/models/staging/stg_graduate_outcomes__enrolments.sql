@@ -6,12 +6,7 @@ renamed as (
     select
         birth_year,
         birth_month,
-        snils_token as snils_token,
-        name_dob_token as name_dob_token,
-        name_dob_swapped_token as name_dob_swapped_token,
-        fuzzy_name_dob_token as fuzzy_name_dob_token,
-        fuzzy_name_dob_swapped_token as fuzzy_name_dob_swapped_token,
-        fuzzy_first_last_dob_token as fuzzy_first_last_dob_token,
+        {{ person_token_columns() | indent(8) }},
         level as institution_level,
         institution_name,
         in_region,
@@ -19,10 +14,7 @@ renamed as (
         enrolment_date,
         school_completed_grade,
         {{ lineage_columns() | indent(8) }},
-        row_number() over (
-            partition by coalesce(snils_token, name_dob_token), institution_name, enrolment_date
-            order by _sent_at desc, _source_row desc
-        ) as duplicate_rank
+        {{ latest_row_rank('coalesce(snils_token, name_dob_token), institution_name, enrolment_date') | indent(8) }}
     from source
 )
 

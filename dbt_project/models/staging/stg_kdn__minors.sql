@@ -6,21 +6,13 @@ renamed as (
     select
         birth_year,
         birth_month,
-        null::text as snils_token,
-        name_dob_token as name_dob_token,
-        name_dob_swapped_token as name_dob_swapped_token,
-        fuzzy_name_dob_token as fuzzy_name_dob_token,
-        fuzzy_name_dob_swapped_token as fuzzy_name_dob_swapped_token,
-        fuzzy_first_last_dob_token as fuzzy_first_last_dob_token,
+        {{ person_token_columns(has_snils=false) | indent(8) }},
         registered_date,
         deregistered_date,
         ground,
         school_name,
         {{ lineage_columns() | indent(8) }},
-        row_number() over (
-            partition by name_dob_token, registered_date, _period
-            order by _sent_at desc, _source_row desc
-        ) as duplicate_rank
+        {{ latest_row_rank('name_dob_token, registered_date, _period') | indent(8) }}
     from source
 )
 

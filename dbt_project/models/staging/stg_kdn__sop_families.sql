@@ -6,27 +6,14 @@ renamed as (
     select
         guardian_birth_year,
         guardian_birth_month,
-        null::text as guardian_snils_token,
-        guardian_name_dob_token as guardian_name_dob_token,
-        guardian_name_dob_swapped_token as guardian_name_dob_swapped_token,
-        guardian_fuzzy_name_dob_token as guardian_fuzzy_name_dob_token,
-        guardian_fuzzy_name_dob_swapped_token as guardian_fuzzy_name_dob_swapped_token,
-        guardian_fuzzy_first_last_dob_token as guardian_fuzzy_first_last_dob_token,
+        {{ person_token_columns('guardian_', has_snils=false) | indent(8) }},
         child_birth_year,
         child_birth_month,
-        null::text as child_snils_token,
-        child_name_dob_token as child_name_dob_token,
-        child_name_dob_swapped_token as child_name_dob_swapped_token,
-        child_fuzzy_name_dob_token as child_fuzzy_name_dob_token,
-        child_fuzzy_name_dob_swapped_token as child_fuzzy_name_dob_swapped_token,
-        child_fuzzy_first_last_dob_token as child_fuzzy_first_last_dob_token,
+        {{ person_token_columns('child_', has_snils=false) | indent(8) }},
         registered_date,
         deregistered_date,
         {{ lineage_columns() | indent(8) }},
-        row_number() over (
-            partition by guardian_name_dob_token, child_name_dob_token, registered_date, _period
-            order by _sent_at desc, _source_row desc
-        ) as duplicate_rank
+        {{ latest_row_rank('guardian_name_dob_token, child_name_dob_token, registered_date, _period') | indent(8) }}
     from source
 )
 

@@ -6,12 +6,7 @@ renamed as (
     select
         birth_year,
         birth_month,
-        null::text as snils_token,
-        name_dob_token as name_dob_token,
-        name_dob_swapped_token as name_dob_swapped_token,
-        fuzzy_name_dob_token as fuzzy_name_dob_token,
-        fuzzy_name_dob_swapped_token as fuzzy_name_dob_swapped_token,
-        fuzzy_first_last_dob_token as fuzzy_first_last_dob_token,
+        {{ person_token_columns(has_snils=false) | indent(8) }},
         school_code,
         grade,
         subject,
@@ -21,10 +16,7 @@ renamed as (
         score as score_percent,
         event_date,
         {{ lineage_columns() | indent(8) }},
-        row_number() over (
-            partition by name_dob_token, stage, subject, coalesce(competition_name, ''), event_date
-            order by _sent_at desc, _source_row desc
-        ) as duplicate_rank
+        {{ latest_row_rank("name_dob_token, stage, subject, coalesce(competition_name, ''), event_date") | indent(8) }}
     from source
 )
 

@@ -13,10 +13,7 @@ renamed as (
         urban_share,
         {{ period_start_year('_period') }} as school_year_start,
         {{ lineage_columns() | indent(8) }},
-        row_number() over (
-            partition by municipality_code, _period
-            order by _sent_at desc, _source_row desc
-        ) as duplicate_rank
+        {{ latest_row_rank('municipality_code, _period') | indent(8) }}
     from source
 )
 

@@ -11,10 +11,7 @@ renamed as (
         lessons_missed,
         absence_reason,
         {{ lineage_columns() | indent(8) }},
-        row_number() over (
-            partition by school_code, local_id, absence_date
-            order by _sent_at desc, _source_row desc
-        ) as duplicate_rank
+        {{ latest_row_rank('school_code, local_id, absence_date') | indent(8) }}
     from source
 )
 

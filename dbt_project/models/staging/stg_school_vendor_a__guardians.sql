@@ -10,18 +10,12 @@ renamed as (
         relation,
         birth_year,
         birth_month,
-        snils_token as snils_token,
-        name_dob_token as name_dob_token,
-        name_dob_swapped_token as name_dob_swapped_token,
-        fuzzy_name_dob_token as fuzzy_name_dob_token,
-        fuzzy_name_dob_swapped_token as fuzzy_name_dob_swapped_token,
-        fuzzy_first_last_dob_token as fuzzy_first_last_dob_token,
+        {{ person_token_columns() | indent(8) }},
         phone_token,
         {{ lineage_columns() | indent(8) }},
-        row_number() over (
-            partition by _sender_id, school_code, local_id, relation, name_dob_token, snils_token, _period
-            order by _sent_at desc, _source_row desc
-        ) as duplicate_rank
+        {{ latest_row_rank(
+            '_sender_id, school_code, local_id, relation, name_dob_token, snils_token, _period'
+        ) | indent(8) }}
     from source
 )
 

@@ -9,12 +9,7 @@ renamed as (
         local_id,
         birth_year,
         birth_month,
-        null::text as snils_token,
-        name_dob_token as name_dob_token,
-        name_dob_swapped_token as name_dob_swapped_token,
-        fuzzy_name_dob_token as fuzzy_name_dob_token,
-        fuzzy_name_dob_swapped_token as fuzzy_name_dob_swapped_token,
-        fuzzy_first_last_dob_token as fuzzy_first_last_dob_token,
+        {{ person_token_columns(has_snils=false) | indent(8) }},
         event_type,
         event_date,
         grade,
@@ -23,10 +18,7 @@ renamed as (
         destination_school_code,
         order_no,
         {{ lineage_columns() | indent(8) }},
-        row_number() over (
-            partition by school_code, local_id, event_type, event_date
-            order by _sent_at desc, _source_row desc
-        ) as duplicate_rank
+        {{ latest_row_rank('school_code, local_id, event_type, event_date') | indent(8) }}
     from source
 )
 

@@ -10,10 +10,7 @@ renamed as (
         lessons_missed,
         absence_reason,
         {{ lineage_columns() | indent(8) }},
-        row_number() over (
-            partition by vendor_school_code, local_id, absence_date
-            order by _sent_at desc, _source_row desc
-        ) as duplicate_rank
+        {{ latest_row_rank('vendor_school_code, local_id, absence_date') | indent(8) }}
     from source
 )
 

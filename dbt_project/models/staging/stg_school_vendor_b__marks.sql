@@ -18,10 +18,7 @@ renamed as (
         mark_native,
         mark_pe,
         {{ lineage_columns() | indent(8) }},
-        row_number() over (
-            partition by vendor_school_code, local_id, term, _period
-            order by _sent_at desc, _source_row desc
-        ) as duplicate_rank
+        {{ latest_row_rank('vendor_school_code, local_id, term, _period') | indent(8) }}
     from source
 )
 

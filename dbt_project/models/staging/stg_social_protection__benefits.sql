@@ -6,29 +6,18 @@ renamed as (
     select
         child_birth_year,
         child_birth_month,
-        child_snils_token as child_snils_token,
-        child_name_dob_token as child_name_dob_token,
-        child_name_dob_swapped_token as child_name_dob_swapped_token,
-        child_fuzzy_name_dob_token as child_fuzzy_name_dob_token,
-        child_fuzzy_name_dob_swapped_token as child_fuzzy_name_dob_swapped_token,
-        child_fuzzy_first_last_dob_token as child_fuzzy_first_last_dob_token,
+        {{ person_token_columns('child_') | indent(8) }},
         guardian_birth_year,
         guardian_birth_month,
-        guardian_snils_token as guardian_snils_token,
-        guardian_name_dob_token as guardian_name_dob_token,
-        guardian_name_dob_swapped_token as guardian_name_dob_swapped_token,
-        guardian_fuzzy_name_dob_token as guardian_fuzzy_name_dob_token,
-        guardian_fuzzy_name_dob_swapped_token as guardian_fuzzy_name_dob_swapped_token,
-        guardian_fuzzy_first_last_dob_token as guardian_fuzzy_first_last_dob_token,
+        {{ person_token_columns('guardian_') | indent(8) }},
         benefit,
         start_date,
         end_date,
         oktmo,
         {{ lineage_columns() | indent(8) }},
-        row_number() over (
-            partition by coalesce(child_snils_token, child_name_dob_token), benefit, start_date, _period
-            order by _sent_at desc, _source_row desc
-        ) as duplicate_rank
+        {{ latest_row_rank(
+            'coalesce(child_snils_token, child_name_dob_token), benefit, start_date, _period'
+        ) | indent(8) }}
     from source
 )
 
