@@ -45,13 +45,22 @@ def _suite_for(schema: str, table: str):
     return marts.SUITES[(schema, table)]()
 
 
-def _submissions_asset(datasource, name: str, schema: str, table: str, submission_ids: list[int]):
-    """A query asset over just the rows of ``submission_ids`` (the BRIN index on ``_submission_id`` finds them)."""
+def submission_rows_query(schema: str, table: str, submission_ids: list[int]) -> str:
+    """SQL for the rows of ``submission_ids`` in ``schema.table`` (the range lets the BRIN index on
+    ``_submission_id`` find them); GE's query assets take the text, so it is composed here, quoted by psycopg."""
+    from psycopg import sql
+
     ids = sorted({int(i) for i in submission_ids})
-    query = (
-        f'select * from "{schema}"."{table}" where _submission_id between {ids[0]} and {ids[-1]} '
-        f"and _submission_id = any('{{{','.join(map(str, ids))}}}'::bigint[])"
+    return (
+        sql.SQL("select * from {} where _submission_id between {} and {} and _submission_id = any({})")
+        .format(sql.Identifier(schema, table), sql.Literal(ids[0]), sql.Literal(ids[-1]), sql.Literal(ids))
+        .as_string()
     )
+
+
+def _submissions_asset(datasource, name: str, schema: str, table: str, submission_ids: list[int]):
+    """A query asset over just the rows of ``submission_ids``."""
+    query = submission_rows_query(schema, table, submission_ids)
     try:
         datasource.delete_asset(name)  # the query differs every run
     except LookupError:

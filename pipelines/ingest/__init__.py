@@ -4,6 +4,7 @@ Python API (orchestration calls these; no Dagster here):
     ingest_landing(landing_dir=None, sources=None) -> IngestSummary
     validate_file(path) -> ValidationReport          (never touches the warehouse)
     pending_files(landing_dir=None) -> list[Path]    (for a sensor: files the ledger has not seen)
+    ledger.entity_ledger / ledger_summary / loaded_submissions / count_rows   (read-only questions to the ledger)
 """
 
 from __future__ import annotations

@@ -95,17 +95,17 @@ def test_new_raw_rows_that_break_the_contract_block_dbt_until_they_are_fixed(orc
     """The Great Expectations gate on raw is a blocking check on the rows of the submissions just loaded: when it
     fails, the dbt models reading that table do not run, and a later run with no new files still checks them."""
     from orchestration.defs.ingestion.assets import NEW_SUBMISSIONS_METADATA
-    from orchestration.defs.ingestion.ledger import in_force
     from orchestration.defs.quality import CHECK_NAME
     from orchestration.run import check_evaluations
     from pipelines.contract import load_sources
+    from pipelines.ingest.ledger import loaded_submissions
 
     graph = orchestrated.defs.resolve_asset_graph()
 
     def latest_loaded(key: AssetKey) -> list[int]:
         event = orchestrated.instance.get_latest_materialization_event(key)
         value = event.asset_materialization.metadata.get(NEW_SUBMISSIONS_METADATA) if event else None
-        return in_force(value.value) if value is not None else []
+        return loaded_submissions(value.value) if value is not None else []
 
     # A raw table whose last load brought rows, and a code field of its contract to break (a loader bug: a code
     # the contract does not know lands in raw).

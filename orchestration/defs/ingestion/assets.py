@@ -106,8 +106,8 @@ def build_source_asset(source):
         description=f"Приём файлов источника «{source.title.ru}» из папки приёма.",
     )
     def _ingest(context: AssetExecutionContext):
-        from orchestration.defs.ingestion.ledger import entity_ledger
         from pipelines.ingest import ingest_landing
+        from pipelines.ingest.ledger import entity_ledger
 
         landing = settings.landing_dir()
         context.log.info(f"Приём источника {source.source} из {landing}")

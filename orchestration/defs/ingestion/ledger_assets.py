@@ -33,7 +33,7 @@ def build_ledger_asset(raw_keys: list[AssetKey]):
         ],
     )
     def submission_ledger(context):
-        from orchestration.defs.ingestion.ledger import count_rows, ledger_summary
+        from pipelines.ingest.ledger import count_rows, ledger_summary
 
         summary = ledger_summary()
         totals: dict[str, int] = {}

@@ -70,9 +70,9 @@ def _still_failing(context, key: AssetKey) -> list[int]:
 
 
 def _gate_submissions(context, key: AssetKey) -> list[int]:
-    from orchestration.defs.ingestion.ledger import in_force
+    from pipelines.ingest.ledger import loaded_submissions
 
-    return in_force(sorted(set(_new_submissions(context, key)) | set(_still_failing(context, key))))
+    return loaded_submissions(sorted(set(_new_submissions(context, key)) | set(_still_failing(context, key))))
 
 
 def _build_layer_check(name: str, keys: list[AssetKey], description: str, new_submissions_only: bool = False):

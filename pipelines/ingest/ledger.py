@@ -1,8 +1,14 @@
-"""Read-only questions to the submission ledger (``ops.submissions``) that the ingestion assets report."""
+"""Read-only questions to the submission ledger (``ops.submissions``): what the orchestration reports and gates on.
+
+The ledger is written by ``load.py``; this module only reads it. Tables that do not exist yet (a warehouse that
+has never ingested) read as empty.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from psycopg import sql
 
 from pipelines.warehouse import connect
 
@@ -18,10 +24,12 @@ class EntityLedger:
 
 
 def _table_exists(conn, schema: str, table: str) -> bool:
-    return conn.execute("select to_regclass(%s) is not null", (f'"{schema}"."{table}"',)).fetchone()[0]
+    name = sql.Identifier(schema, table).as_string(conn)
+    return conn.execute("select to_regclass(%s) is not null", (name,)).fetchone()[0]
 
 
 def entity_ledger(source: str, entity: str, table: str) -> EntityLedger:
+    """Files per status, rows in force in ``raw.<table>`` and the ledger's inconsistencies for one entity."""
     result = EntityLedger()
     with connect() as conn:
         if not _table_exists(conn, "ops", "submissions"):
@@ -49,8 +57,10 @@ def entity_ledger(source: str, entity: str, table: str) -> EntityLedger:
         ]
         if _table_exists(conn, "raw", table):
             result.rows_in_raw = conn.execute(
-                f'select count(*) from raw."{table}" r join ops.submissions s '
-                "on s.submission_id = r._submission_id where s.status = 'loaded'"
+                sql.SQL(
+                    "select count(*) from {} r join ops.submissions s on s.submission_id = r._submission_id "
+                    "where s.status = 'loaded'"
+                ).format(sql.Identifier("raw", table))
             ).fetchone()[0]
     return result
 
@@ -69,14 +79,17 @@ def ledger_summary() -> dict[str, dict[str, int]]:
 
 
 def count_rows(schema: str, table: str) -> int | None:
+    """Rows in ``schema.table``; None when it does not exist yet."""
     with connect() as conn:
         if not _table_exists(conn, schema, table):
             return None
-        return conn.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[0]
+        return conn.execute(
+            sql.SQL("select count(*) from {}").format(sql.Identifier(schema, table))
+        ).fetchone()[0]
 
 
-def in_force(submission_ids: list[int]) -> list[int]:
-    """Those of ``submission_ids`` still in force (status 'loaded'): the rows staging reads."""
+def loaded_submissions(submission_ids: list[int]) -> list[int]:
+    """Those of ``submission_ids`` still in force (status 'loaded', the rows staging reads), in order."""
     if not submission_ids:
         return []
     with connect() as conn:
