@@ -18,8 +18,6 @@ import csv
 import io
 import os
 import random
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -28,6 +26,8 @@ import psycopg
 from rich.console import Console
 from rich.table import Table
 
+from pipelines.benchmarking import measured_call
+from pipelines.ingest import ingest_landing
 from pipelines.pseudonymise import snils_check
 
 console = Console(width=170)  # the table is wide; pipes and CI logs would squeeze it to 80 columns
@@ -94,27 +94,14 @@ def _bench_url() -> str:
     return base.rsplit("/", 1)[0] + f"/{name}" + (("?" + query) if query else "")
 
 
-_CHILD = """
-import os, resource, sys, time, json
-from pathlib import Path
-from pipelines.ingest import ingest_landing
-t = time.perf_counter()
-s = ingest_landing(Path(sys.argv[1]))
-sec = time.perf_counter() - t
-own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-cpu = own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
-f = [x for x in s.files if x.source == "school_vendor_a"][0]
-# VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent across fork+exec.
-hwm = [int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:")]
-rss = hwm[0] if hwm else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({"seconds": sec, "file_seconds": f.seconds, "rows": f.rows_accepted, "status": f.status,
-                  "maxrss_kb": rss, "cpu_seconds": cpu}))
-"""
+def ingest_once(landing: str) -> dict:
+    """One ingestion of the landing folder (in the measuring child process); returns the roster file's figures."""
+    summary = ingest_landing(Path(landing))
+    roster = next(f for f in summary.files if f.source == "school_vendor_a")
+    return {"file_seconds": roster.seconds, "rows": roster.rows_accepted, "status": roster.status}
 
 
 def _run_ingest(landing: Path, url: str, state: Path, engine: str = "vectorised", workers: int = 0) -> dict:
-    import json
-
     from pipelines.ingest.vectorised import ENGINE_ENV, WORKERS_ENV
 
     env = dict(
@@ -124,18 +111,7 @@ def _run_ingest(landing: Path, url: str, state: Path, engine: str = "vectorised"
         KONTINGENT_OUTBOX_DIR=str(state / "outbox"),
         **{ENGINE_ENV: engine, WORKERS_ENV: str(workers)},
     )
-    out = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(landing)], env=env, capture_output=True, text=True, check=True
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-def _baseline_python_kb() -> int:
-    """RSS of a child that only imports the ingestion package (what every run pays before the first row)."""
-    code = "import resource, pipelines.ingest, psycopg; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
-    return int(
-        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    )
+    return measured_call("pipelines.ingest.bench:ingest_once", (str(landing),), env=env)
 
 
 def _plain_copy(url: str, table: str, submission_rows: int) -> tuple[float, str]:
@@ -191,7 +167,8 @@ ENGINES = (
 def run(sizes: tuple[int, ...] = SIZES, engines: tuple = ENGINES) -> list[dict]:
     """Measure and print; returns one dict per measurement (file size × engine)."""
     results: list[dict] = []
-    base_kb = _baseline_python_kb()
+    # what every run pays before the first row: Python with the ingestion package imported
+    base_mb = measured_call("pipelines.ingest")["peak_mb"]
     with tempfile.TemporaryDirectory(prefix="kontingent-bench-") as tmp:
         tmp_path = Path(tmp)
         for rows in sizes:
@@ -215,7 +192,7 @@ def run(sizes: tuple[int, ...] = SIZES, engines: tuple = ENGINES) -> list[dict]:
                         "ingest_rows_per_s": round(got["rows"] / got["file_seconds"]),
                         "ingest_end_to_end_s": round(got["seconds"], 2),
                         "cpu_s": round(got["cpu_seconds"], 2),
-                        "peak_rss_mb": round(got["maxrss_kb"] / 1024, 1),
+                        "peak_rss_mb": round(got["peak_mb"], 1),
                         "status": got["status"],
                     }
                 )
@@ -229,7 +206,7 @@ def run(sizes: tuple[int, ...] = SIZES, engines: tuple = ENGINES) -> list[dict]:
                 if to_sql is not None:
                     entry["to_sql_rows_per_s"] = to_sql
             results.extend(per_size)
-    _print(results, base_kb)
+    _print(results, base_mb)
     return results
 
 
@@ -266,7 +243,7 @@ def _fit(xs: list[float], ys: list[float]) -> tuple[float, float]:
     return slope, my - slope * mx
 
 
-def _print(results: list[dict], base_kb: int) -> None:
+def _print(results: list[dict], base_mb: float) -> None:
     table = Table(title="Приём (ingestion): скорость и память на одних и тех же строках")
     for col in (
         "строк",
@@ -304,7 +281,7 @@ def _print(results: list[dict], base_kb: int) -> None:
         "добавляет запуск Python, чтение контракта и DDL. «× to_sql» — против to_sql на самом малом файле."
     )
     console.print(
-        f"Сам Python с библиотеками занимает {base_kb / 1024:.0f} МБ. Пик RSS — главный процесс; у каждого "
+        f"Сам Python с библиотеками занимает {base_mb:.0f} МБ. Пик RSS — главный процесс; у каждого "
         "рабочего процесса примерно столько же плюс один блок."
     )
     for engine in dict.fromkeys(r["engine"] for r in results):
