@@ -499,10 +499,15 @@ class Landing:
                 mixed = [
                     ln.encode(other if k % 2 == 1 else enc, errors="replace") for k, ln in enumerate(lines)
                 ]
-                # only a fault if some re-encoded line had a letter outside ASCII (else the bytes are unchanged)
-                if b"\n".join(mixed) != data_b:
+                # what the bytes show is what the truth lists: both encodings among the lines with letters outside
+                # ASCII is a mixed file; only re-encoded ones is a file wholly in the other encoding; none is clean
+                parity = {k % 2 for k, ln in enumerate(lines) if not ln.isascii()}
+                if parity:
                     data_b = b"\n".join(mixed)
+                if parity == {0, 1}:
                     self._fault("wrong_encoding", rel)
+                elif parity == {1}:
+                    self._fault("encoding_detected", rel)
             if "truncated_file" in file_faults:
                 body = data_b.rstrip(b"\n").rstrip(b"\r")
                 last_nl = body.rfind(b"\n")
