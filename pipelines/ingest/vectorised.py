@@ -322,10 +322,15 @@ class BlockChecker:
 
     def _document_tokens(self, values: list) -> list[str]:
         """``pseudonymise.document_token``: upper case without spaces, then HMAC."""
-        if None in values:
+        texts = None
+        if None not in values and all(map(str.__instancecheck__, values)):
+            # Usually the only whitespace is plain spaces: two calls a value, then one check over the column.
+            texts = list(map(str.upper, map(str.replace, values, repeat(" "), repeat(""))))
+            joined = "".join(texts)
+            if joined.split(maxsplit=1) != [joined]:
+                texts = None  # other whitespace somewhere: the general spelling below
+        if texts is None:
             texts = ["" if v is None else "".join(str(v).split()).upper() for v in values]
-        else:
-            texts = list(map(str.upper, map("".join, map(str.split, map(str, values)))))
         return self._tokens_or_null(texts)
 
     def _person_tokens(self, lasts, firsts, middles, births, rows: int) -> list[list[str]]:
