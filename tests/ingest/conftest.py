@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,6 +10,17 @@ import psycopg
 import pytest
 
 TEST_KEY = "test-pseudonym-key-not-secret"
+TINY_SEED, TINY_AS_OF = 1, dt.date(2026, 11, 28)
+
+
+@pytest.fixture(scope="session")
+def tiny_region(tmp_path_factory) -> Path:
+    """The tiny synthetic region (seed 1), generated once for the room; modules that add files copy its landing."""
+    from pipelines.synth import generate
+
+    out = tmp_path_factory.mktemp("tiny")
+    generate("tiny", TINY_SEED, TINY_AS_OF, out)
+    return out
 
 
 @pytest.fixture(scope="module")

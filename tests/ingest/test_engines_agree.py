@@ -10,7 +10,7 @@ in the middle of a file.
 
 from __future__ import annotations
 
-import datetime as dt
+import shutil
 from pathlib import Path
 
 import psycopg
@@ -21,7 +21,6 @@ from pipelines.ingest.validation import RowChecker
 from tests.ingest.builders import make_inn, student_row, write_register, write_students
 from tests.ingest.conftest import TEST_KEY
 
-AS_OF = dt.date(2026, 11, 28)
 # (run, engine, worker processes): the vectorised engine both in this process and with forked workers
 RUNS = (("rowwise", "rowwise", 0), ("vectorised", "vectorised", 0), ("workers", "vectorised", 2))
 
@@ -97,12 +96,9 @@ def _ingest(url: str, state: Path, landing: Path, engine: str, mp: pytest.Monkey
 
 
 @pytest.fixture(scope="module")
-def both(make_database, tmp_path_factory) -> dict:
-    from pipelines.synth import generate
-
-    out = tmp_path_factory.mktemp("engines")
-    generate("tiny", 1, AS_OF, out)
-    landing = out / "landing"
+def both(make_database, tiny_region, tmp_path_factory) -> dict:
+    landing = tmp_path_factory.mktemp("engines") / "landing"
+    shutil.copytree(tiny_region / "landing", landing)
     _hand_made(landing)
     urls: dict = {}
     checked: dict[str, int] = {}

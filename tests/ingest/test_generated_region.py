@@ -9,7 +9,6 @@ data): set ``KONTINGENT_CHECK_REGION_DIR`` (the ``--out`` folder of ``kontingent
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import os
 from collections import defaultdict
 from pathlib import Path
@@ -23,11 +22,9 @@ from pipelines.ingest.landing import parse_landing_path
 from pipelines.ingest.readers import BrokenRow, FileRejected, cell_text, open_file
 from tests.ingest.pii_scan import scan
 
-AS_OF = dt.date(2026, 11, 28)
-
 
 @pytest.fixture(scope="module")
-def region(request, tmp_path_factory) -> dict:
+def region(request) -> dict:
     given = os.environ.get("KONTINGENT_CHECK_REGION_DIR")
     if given:
         out = Path(given)
@@ -37,11 +34,8 @@ def region(request, tmp_path_factory) -> dict:
             "summary": None,
             "url": os.environ["KONTINGENT_CHECK_REGION_DATABASE_URL"],
         }
-    from pipelines.synth import generate
-
     warehouse = request.getfixturevalue("warehouse")
-    out = tmp_path_factory.mktemp("tiny")
-    generate("tiny", 1, AS_OF, out)
+    out = request.getfixturevalue("tiny_region")
     summary = ingest_landing(out / "landing")
     return {"out": out, "landing": out / "landing", "summary": summary, "url": warehouse["url"]}
 
