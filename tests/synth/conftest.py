@@ -21,6 +21,8 @@ from pipelines.synth.contract import source
 
 AS_OF = dt.date(2026, 11, 28)
 FILE_FAULTS = {"wrong_encoding", "encoding_detected", "truncated_file", "missing_columns"}
+# The session's tiny region is written by this many processes (a reused KONTINGENT_SYNTH_TINY_DIR: unknown).
+TINY_WORKERS = 2
 
 
 @pytest.fixture(scope="session")
@@ -31,7 +33,7 @@ def tiny(tmp_path_factory) -> Path:
     if reuse:
         return Path(reuse)
     out = tmp_path_factory.mktemp("tiny")
-    generate("tiny", 7, AS_OF, out)
+    generate("tiny", 7, AS_OF, out, workers=TINY_WORKERS)
     return out
 
 
