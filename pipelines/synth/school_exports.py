@@ -334,7 +334,13 @@ def _write_schools(
             return {"vendor_school_code": np.full(n, s.vendor_code[sc], dtype=object)}
 
         st_month = st_s["start"].astype("datetime64[M]") if st_s is not None else None
-        ev_month = ev_s["date"].astype("datetime64[M]") if ev_s is not None else None
+        # orders of the summer before the school year (admissions to 1st grade, transfers after НОШ/ООШ, the
+        # closing school's transfers on a reorganisation) go out with the September export
+        ev_month = (
+            np.maximum(ev_s["date"].astype("datetime64[M]"), np.datetime64(f"{y}-09", "M"))
+            if ev_s is not None
+            else None
+        )
         ab_month = ab_s["date"].astype("datetime64[M]") if ab_s is not None else None
         for yy, mm in _month_periods(y):
             if dt.date(yy, mm, 1) > as_of:

@@ -317,6 +317,8 @@ class _Sim:
         # first-graders: aged 6.5–8 on 1 September (some a year later)
         present = np.isnat(c.arrival) | (c.arrival <= sep1)
         entry = (self.status == PRESCHOOL) & present & (age >= 6.5 + c.entry_delay) & (age < 8.5)
+        # a family arriving this summer enrols its child as an arrival below, not also into a 1st grade here
+        entry[arr_idx] = False
         if not is_first or True:
             idx = np.where(entry)[0]
             never = rng.random(len(idx)) < 0.004
@@ -606,6 +608,7 @@ class _Sim:
         arr_k = kids[ok]
         self.school[arr_k] = new_s[ok]
         old_local = self.local[arr_k].copy()
+        old_admitted = self.admitted[arr_k].copy()
         self.new_local(arr_k, new_s[ok])
         self.admitted[arr_k] = arrive[ok]
         self.event(
@@ -641,10 +644,11 @@ class _Sim:
         )
         if is_first or True:
             st.loc[st["local_id"].isna(), "local_id"] = ""
-        # the pupils' original local ids (before a transfer re-numbered them)
+        # the old school's own record of the pupil: the local id and admission date before the transfer
         if len(arr_k):
             pos = np.searchsorted(enrolled, arr_k)
             st.loc[pos, "local_id"] = old_local
+            st.loc[pos, "admitted"] = old_admitted
             st2 = pd.DataFrame(
                 {
                     "child": arr_k,
