@@ -1,5 +1,5 @@
 {#- Movement orders (admission, transfer, promotion, repetition, graduation, exits) of both vendors, with the
-    resolved person and the register's school code. -#}
+    resolved person, the register's school code and the school year the order is for. -#}
 with vendor_a as (
     select
         'a|' || school_code || '|' || local_id as local_key,
@@ -47,7 +47,14 @@ final as (
         unioned.school_code,
         unioned.event_type,
         unioned.event_date,
-        {{ school_year_start('unioned.event_date') }} as school_year_start,
+        -- an admission or arrival ordered in the summer (1st grade in late August) is for the coming school year
+        case
+            when
+                unioned.event_type in ('admitted', 'transferred_in')
+                and extract(month from unioned.event_date) in (7, 8)
+                then extract(year from unioned.event_date)::int
+            else {{ school_year_start('unioned.event_date') }}
+        end as school_year_start,
         unioned.grade,
         unioned.reason,
         unioned.destination,

@@ -1,7 +1,8 @@
 {#- Who was enrolled where, in which grade, at every reference date: the spell that covers the date, with the
     grade of that school year (observed, else carried forward from the last observed year). A person counts once
     per date: when two spells overlap (fct_enrolment_overlaps shows them), a school's reappearance after its own
-    exit order yields to the other school, else the most recent entry wins. -#}
+    exit order yields to the other school, else the most recent entry wins. A stale listing (the old school's
+    roster still carrying the pupil with the admission from before its own exit order) counts nowhere. -#}
 with dates as (
     select
         school_year_start,
@@ -19,6 +20,8 @@ spells as (
         end_date,
         is_reappearance
     from {{ ref('int_enrolment_spells_built') }}
+    -- a row the old school never took off its roster after the pupil left is no enrolment
+    where not coalesce(is_stale_listing, false)
 ),
 
 grade_years as (

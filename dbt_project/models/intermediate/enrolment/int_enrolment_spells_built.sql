@@ -259,11 +259,19 @@ presence_checked as (
     -- admission to 10th grade): the order that ended that earlier stay (graduation after 9th grade) was lost, the
     -- pupil never left; the spell starts with the earlier presence
     select
-        *,
+        inferred.*,
         coalesce(
-            first_observed_date < make_date({{ school_year_start('entry_date') }}, 9, 1), false
-        ) as is_present_before_entry
+            inferred.first_observed_date < make_date({{ school_year_start('inferred.entry_date') }}, 9, 1), false
+        ) as is_present_before_entry,
+        -- no entry order, first seen in a school year for which the school's 20 September roster never arrived
+        -- (not sent, or the file rejected): nothing says the pupil came later, so on the books since 1 September
+        first_year_roster.roster_date is null as is_first_year_unlisted
     from inferred
+    left join september_rosters as first_year_roster
+        on
+            inferred.school_code = first_year_roster.school_code
+            and first_year_roster.roster_date
+            = make_date({{ school_year_start('inferred.first_presence_date') }}, 9, 20)
 ),
 
 final as (
@@ -275,7 +283,12 @@ final as (
         greatest(
             coalesce(
                 case when not is_present_before_entry then entry_date end,
-                least(roster_admission_date, first_presence_date),
+                case
+                    -- the roster's admission date, when it is not later than the pupil was seen
+                    when roster_admission_date <= first_presence_date then roster_admission_date
+                    when spell_number = 0 and is_first_year_unlisted
+                        then make_date({{ school_year_start('first_presence_date') }}, 9, 1)
+                end,
                 first_presence_date,
                 make_date({{ school_year_start('exit_date') }}, 9, 1)
             ),
@@ -293,7 +306,12 @@ final as (
         presence_evidence = 0 as is_exit_only,
         -- listed again by a school after its own exit order, with no new admission: a roster that was not
         -- cleaned (the pupil is usually enrolled elsewhere by then)
-        entry_event is null and previous_exit_date is not null as is_reappearance
+        entry_event is null and previous_exit_date is not null as is_reappearance,
+        -- a reappearance whose roster row keeps the admission from before the exit order: the old school never
+        -- took the pupil off its roster (no new enrolment); exposed as an overlap, not counted in snapshots
+        entry_event is null
+        and previous_exit_date is not null
+        and coalesce(roster_admission_date <= previous_exit_date, false) as is_stale_listing
     from presence_checked
 )
 
