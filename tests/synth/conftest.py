@@ -57,7 +57,9 @@ def faults(region) -> pd.DataFrame:
 
 @pytest.fixture(scope="session")
 def links(region) -> pd.DataFrame:
-    return pd.read_csv(region / "ground_truth" / "record_links.csv", dtype={"row": int}, keep_default_na=False)
+    return pd.read_csv(
+        region / "ground_truth" / "record_links.csv", dtype={"row": int}, keep_default_na=False
+    )
 
 
 def read_rows(path: Path, src_name: str, entity: str) -> list[dict]:

@@ -15,7 +15,9 @@ def entries(region) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def pupils_4_11(region) -> pd.DataFrame:
-    py = pd.read_csv(region / "ground_truth" / "pupil_years.csv", usecols=["person_id", "school_year", "grade"])
+    py = pd.read_csv(
+        region / "ground_truth" / "pupil_years.csv", usecols=["person_id", "school_year", "grade"]
+    )
     persons = pd.read_csv(
         region / "ground_truth" / "persons.csv", usecols=["person_id", "consent"], low_memory=False
     )
