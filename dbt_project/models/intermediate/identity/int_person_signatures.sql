@@ -1,11 +1,15 @@
 {#- Graph nodes: the distinct token sets of person records. A СНИЛС that passes the check sum but was mistyped
-    (digits transposed) would otherwise make a second person: when a СНИЛС occurs in a single row only, and that
+    (digits transposed) would otherwise make a second person. When a СНИЛС occurs in a single row only, and that
     row's exact name + birth date or school pupil id is shared with rows of exactly one other СНИЛС seen in
-    several rows (other single-row СНИЛС may share it too: typos in several years), the single-row СНИЛС is overridden (is_snils_overridden, kept for traceability) and the row
-    is matched on its other tokens. -#}
+    several rows (other single-row СНИЛС may share it too: typos in several years), the single-row СНИЛС is
+    overridden (is_snils_overridden, kept for traceability) and the row is matched on its other tokens. So is a
+    СНИЛС seen in two rows from two different senders (the typo carried from one system into another) next to
+    exactly one СНИЛС seen in three or more rows; two rows from one sender are that source's own person (a
+    namesake with the same birth date, e.g. a guardian listed two years running) and keep their СНИЛС. -#}
 with records as (
     select
         signature_id,
+        sender_id,
         local_key,
         snils_token,
         name_dob_token,
@@ -42,7 +46,8 @@ signatures as (
 snils_rows as (
     select
         snils_token,
-        count(*) as records
+        count(*) as records,
+        count(distinct sender_id) as senders
     from records
     where snils_token is not null
     group by snils_token
@@ -66,35 +71,40 @@ strong_keys as (
     where local_key is not null
 ),
 
-single_row_snils as (
+rare_snils as (
     select
         strong_keys.signature_id,
         strong_keys.key_kind,
         strong_keys.key_value,
-        strong_keys.snils_token
+        strong_keys.snils_token,
+        snils_rows.records as snils_records
     from strong_keys
     inner join snils_rows on strong_keys.snils_token = snils_rows.snils_token
-    where snils_rows.records = 1
+    where snils_rows.records = 1 or (snils_rows.records = 2 and snils_rows.senders = 2)
 ),
 
 other_snils as (
     select
-        single_row_snils.signature_id,
-        count(distinct strong_keys.snils_token) filter (where snils_rows.records >= 2) as other_established_snils
-    from single_row_snils
+        rare_snils.signature_id,
+        max(rare_snils.snils_records) as snils_records,
+        count(distinct strong_keys.snils_token) filter (where snils_rows.records >= 2) as other_established_snils,
+        count(distinct strong_keys.snils_token) filter (where snils_rows.records >= 3) as other_frequent_snils
+    from rare_snils
     inner join strong_keys
         on
-            single_row_snils.key_kind = strong_keys.key_kind
-            and single_row_snils.key_value = strong_keys.key_value
-            and single_row_snils.snils_token <> strong_keys.snils_token
+            rare_snils.key_kind = strong_keys.key_kind
+            and rare_snils.key_value = strong_keys.key_value
+            and rare_snils.snils_token <> strong_keys.snils_token
     inner join snils_rows on strong_keys.snils_token = snils_rows.snils_token
-    group by single_row_snils.signature_id
+    group by rare_snils.signature_id
 ),
 
 overridden as (
     select signature_id
     from other_snils
-    where other_established_snils = 1
+    where
+        (snils_records = 1 and other_established_snils = 1)
+        or (snils_records = 2 and other_frequent_snils = 1)
 )
 
 select

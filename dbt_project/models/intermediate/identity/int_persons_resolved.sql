@@ -1,6 +1,7 @@
 {#- One row per signature with the person it belongs to: connected components of the match graph. A component
     that still joins two different valid СНИЛС (a chain through several weak tokens) is not merged: its
-    signatures fall back to their own СНИЛС, or are held back alone, and the case is listed for review. -#}
+    signatures fall back to their own СНИЛС, or to the one СНИЛС whose rows share their school pupil id or exact
+    name + birth date (no other СНИЛС does), or are held back alone; the case is listed for review. -#}
 with recursive signatures as (
     select
         signature_id,
@@ -56,6 +57,44 @@ component_profile as (
     group by components.component_id
 ),
 
+strong_keys as (
+    -- each signature's school pupil id and exact name + birth date, one row per key
+    select
+        signatures.signature_id,
+        signatures.snils_token,
+        strong_key.key_value
+    from signatures
+    cross join
+        lateral unnest(
+            array['local:' || signatures.local_key, 'name_dob:' || signatures.name_dob_token]
+        ) as strong_key (key_value)
+    where strong_key.key_value is not null
+),
+
+strong_key_matches as (
+    -- a signature without СНИЛС in a conflicted component, and the СНИЛС of the rows sharing a strong key with it
+    select
+        held.signature_id,
+        anchored.snils_token
+    from strong_keys as held
+    inner join components on held.signature_id = components.signature_id
+    inner join component_profile on components.component_id = component_profile.component_id
+    inner join strong_keys as anchored on held.key_value = anchored.key_value
+    where
+        held.snils_token is null
+        and anchored.snils_token is not null
+        and component_profile.distinct_snils > 1
+),
+
+strong_key_snils as (
+    select
+        signature_id,
+        min(snils_token) as snils_token,
+        count(distinct snils_token) as distinct_snils
+    from strong_key_matches
+    group by signature_id
+),
+
 resolved as (
     select
         signatures.signature_id,
@@ -71,11 +110,13 @@ resolved as (
                         'signature:' || components.component_id
                     )
             when signatures.snils_token is not null then 'snils:' || signatures.snils_token
+            when strong_key_snils.distinct_snils = 1 then 'snils:' || strong_key_snils.snils_token
             else 'held:' || signatures.signature_id
         end as person_anchor
     from signatures
     inner join components on signatures.signature_id = components.signature_id
     inner join component_profile on components.component_id = component_profile.component_id
+    left join strong_key_snils on signatures.signature_id = strong_key_snils.signature_id
 ),
 
 final as (
