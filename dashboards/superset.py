@@ -252,12 +252,21 @@ def wait_healthy(wait_seconds: float = 180.0) -> None:
     while time.monotonic() < deadline:
         if is_healthy():
             return
-        if running_pid() is None:
+        # A gunicorn this process started is judged by its own handle: the pid file and /proc are only for one
+        # started elsewhere (a start under heavy load was once reported stopped while it booted normally).
+        ours = [p for p in _started.values() if p.poll() is None]
+        if not ours and running_pid() is None:
             log = superset_state_dir() / "gunicorn.log"
             tail = (
                 " | ".join(log.read_text(errors="replace").strip().splitlines()[-3:]) if log.exists() else ""
             )
-            raise SupersetError(f"Superset остановился во время запуска ({tail}); полный журнал: {log}.")
+            codes = (
+                ", ".join(f"pid {pid}: код {p.returncode}" for pid, p in _started.items())
+                or "запущен не нами"
+            )
+            raise SupersetError(
+                f"Superset остановился во время запуска ({codes}; {tail or 'журнал пуст'}); полный журнал: {log}."
+            )
         time.sleep(1.0)
     raise SupersetError(
         f"Superset не ответил на {base_url()}/health за {wait_seconds:.0f} с: "
