@@ -1,6 +1,6 @@
 """Both ingestion engines leave exactly the same warehouse behind.
 
-The same landing folder (the tiny synthetic region with its planted faults, plus hand-made vendor-A files
+The same landing folder (the CSV files of the tiny synthetic region with their planted faults, plus hand-made vendor-A files
 with every row fault, warnings, pupils without consent, duplicates, quoted values, encodings and a file that
 turns unusual half-way) is taken in once row by row and once vectorised, each into its own database; every
 raw table, the quarantine, the warnings, the vault, the headcounts and the ledger must match row for row.
@@ -98,7 +98,12 @@ def _ingest(url: str, state: Path, landing: Path, engine: str, mp: pytest.Monkey
 @pytest.fixture(scope="module")
 def both(make_database, tiny_region, tmp_path_factory) -> dict:
     landing = tmp_path_factory.mktemp("engines") / "landing"
-    shutil.copytree(tiny_region / "landing", landing)
+    # CSV only: JSON Lines and XLSX files go row by row in every engine, so comparing them proves nothing here
+    shutil.copytree(
+        tiny_region / "landing",
+        landing,
+        ignore=lambda folder, names: [n for n in names if n.endswith((".jsonl", ".xlsx"))],
+    )
     _hand_made(landing)
     urls: dict = {}
     checked: dict[str, int] = {}
