@@ -1,9 +1,11 @@
 {#- Enrolment spells: a person's continuous stay in one school, from an entry (admission, transfer in, or the
     first roster that lists them) to an exit order (transfer out, graduation, expulsion, dropout, leaving the
-    region, home education) or open. Marks and absences count as presence. When the exit order was lost (a
-    rejected row), a later full September roster of the school without the pupil ends the spell at the last
-    day the pupil was seen (exit_event 'absent_from_roster'). Evidence on one timeline per person and school: exits split it into spells.
-    end_date is the date of the exit order, the pupil's last day (enrolled on start_date <= d <= end_date). -#}
+    region, home education) or open; an entry order after a September roster that did not list the pupil also
+    starts a new spell (left, exit order lost, came back). Marks and absences count as presence. When the exit
+    order was lost (a rejected row), a later full September roster of the school without the pupil ends the
+    spell at the last day the pupil was seen (exit_event 'absent_from_roster'). Evidence on one timeline per
+    person and school: exits split it into spells. end_date is the date of the exit order, the pupil's last day
+    (enrolled on start_date <= d <= end_date). -#}
 with event_types as (
     select
         event_type,
@@ -121,15 +123,75 @@ evidence as (
     from school_life
 ),
 
-sequenced as (
+ordered as (
     select
         *,
-        coalesce(sum(case when evidence_kind = 'exit' then 1 else 0 end) over (
-            partition by person_key, school_code
-            order by evidence_date, case evidence_kind when 'entry' then 0 when 'seen' then 1 else 2 end
-            rows between unbounded preceding and 1 preceding
-        ), 0) as spell_number
+        case evidence_kind when 'entry' then 0 when 'seen' then 1 else 2 end as kind_order
     from evidence
+),
+
+preceded as (
+    select
+        *,
+        max(case when evidence_kind <> 'exit' then evidence_date end) over (
+            partition by person_key, school_code
+            order by evidence_date, kind_order
+            rows between unbounded preceding and 1 preceding
+        ) as previous_presence_date,
+        lag(evidence_kind) over (
+            partition by person_key, school_code order by evidence_date, kind_order
+        ) as previous_evidence_kind,
+        lag(event_type) over (
+            partition by person_key, school_code order by evidence_date, kind_order
+        ) as previous_event_type,
+        row_number() over (
+            partition by person_key, school_code, evidence_date, evidence_kind order by event_type
+        ) as same_day_order
+    from ordered
+),
+
+reentries as (
+    -- an entry order after a 20 September roster of the school that did not list the pupil (seen there before):
+    -- the pupil had left (the exit order was lost) and came back, so the entry starts a new spell. As for
+    -- absent_from_roster, a roster with rejected rows does not overrule a promotion or repetition order.
+    select distinct
+        preceded.person_key,
+        preceded.school_code,
+        preceded.evidence_date
+    from preceded
+    inner join september_rosters
+        on
+            preceded.school_code = september_rosters.school_code
+            and september_rosters.roster_date > preceded.previous_presence_date
+            and september_rosters.roster_date < preceded.evidence_date
+            and (
+                not september_rosters.has_rejected_rows
+                or coalesce(preceded.previous_event_type not in ('promoted', 'repeated'), true)
+            )
+    where preceded.evidence_kind = 'entry' and preceded.previous_evidence_kind <> 'exit'
+),
+
+sequenced as (
+    select
+        preceded.*,
+        coalesce(sum(case when preceded.evidence_kind = 'exit' then 1 else 0 end) over (
+            partition by preceded.person_key, preceded.school_code
+            order by preceded.evidence_date, preceded.kind_order
+            rows between unbounded preceding and 1 preceding
+        ), 0)
+        + sum(case when reentries.evidence_date is not null then 1 else 0 end) over (
+            partition by preceded.person_key, preceded.school_code
+            order by preceded.evidence_date, preceded.kind_order
+            range between unbounded preceding and current row
+        ) as spell_number
+    from preceded
+    left join reentries
+        on
+            preceded.person_key = reentries.person_key
+            and preceded.school_code = reentries.school_code
+            and preceded.evidence_date = reentries.evidence_date
+            and preceded.evidence_kind = 'entry'
+            and preceded.same_day_order = 1
 ),
 
 spells as (
