@@ -236,7 +236,6 @@ def ingest_landing(
 ) -> IngestSummary:
     """Take in every new file of the landing folder; each file in one transaction."""
     from pipelines.ingest.senders import SenderRegister
-    from pipelines.warehouse import connect
     from pipelines.warehouse.bootstrap import ensure_warehouse
 
     started = time.monotonic()
@@ -253,12 +252,7 @@ def ingest_landing(
         files = [p for p in files if p.relative_to(root).parts[0] in wanted]
 
     ensure_warehouse()
-    # Autocommit: each file's `conn.transaction()` is then a transaction of its own, committed before the next file
-    # starts, whatever else ran on the connection (a query left open would turn every file into a savepoint of one
-    # run-long transaction, holding each file's locks to the end).
-    with connect(autocommit=True) as conn:
-        # Safe to relax: a commit lost in a server crash loses its ledger row too, so the file loads again.
-        conn.execute("set synchronous_commit = off")
+    with _ingest_connection() as conn:
         prepare_tables(conn, contract, key)
         register = SenderRegister()
         register.refresh(conn)
@@ -280,8 +274,7 @@ def ingest_landing(
                     log.exception("ingest of %s failed", rel)
                     summary.failures.append((rel, f"{type(exc).__name__}: {exc}"))
                     if conn.broken:
-                        conn = connect(autocommit=True)
-                        conn.execute("set synchronous_commit = off")
+                        conn = _ingest_connection()
                 finally:
                     if bar is not None:
                         bar.advance(bar.task_ids[0], path.stat().st_size if path.exists() else 0)
@@ -290,6 +283,18 @@ def ingest_landing(
                 bar.stop()
     summary.seconds = time.monotonic() - started
     return summary
+
+
+def _ingest_connection():
+    """The loading connection, in autocommit: each file's `conn.transaction()` is then a transaction of its own,
+    committed before the next file starts, whatever else ran on the connection (a query left open would turn every
+    file into a savepoint of one run-long transaction, holding each file's locks to the end)."""
+    from pipelines.warehouse import connect
+
+    conn = connect(autocommit=True)
+    # Safe to relax: a commit lost in a server crash loses its ledger row too, so the file loads again.
+    conn.execute("set synchronous_commit = off")
+    return conn
 
 
 def _progress(enabled: bool, total_bytes: int, n_files: int):
