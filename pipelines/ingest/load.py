@@ -327,7 +327,12 @@ class _SeenRows:
         if not self.maybe_duplicates:
             hit = ((self.bits[byte] >> bit) & 1).all(axis=1).any()
             self.maybe_duplicates = bool(hit) or len(np.unique(values)) < len(values)
-        np.bitwise_or.at(self.bits, byte.ravel(), (np.uint8(1) << bit).ravel())
+        byte, bit = byte.ravel(), bit.ravel()
+        for b in range(8):
+            # One bit value at a time: several positions in one byte then write the same value, so a plain
+            # fancy-index OR is right (and 10× quicker than ``np.bitwise_or.at``).
+            at = byte[bit == b]
+            self.bits[at] |= np.uint8(1 << b)
 
     def add(self, row_hash: int) -> None:
         """One row (the row-by-row path): the same bits as ``add_many``, without numpy's per-call cost."""

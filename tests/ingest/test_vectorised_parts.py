@@ -1,0 +1,68 @@
+"""Small parts of the vectorised engine against the plain definitions they stand in for."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+
+from pipelines.ingest.load import _SeenRows
+from pipelines.ingest.vectorised import _blank_lines
+
+# The reader skips a line as blank when it is whitespace only and holds no delimiter.
+_BLANK = re.compile(r"^[^\S\n]*$", re.M)
+
+
+def _blank_lines_by_definition(text: str, delimiter: str) -> int:
+    end = len(text)
+    return sum(1 for m in _BLANK.finditer(text) if m.start() != end and delimiter not in m.group())
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t", ","])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "\n",
+        "\n\n",
+        "a;b\r\nc;d\r\n",
+        "a;b\n  \n\r\n;\n \t\nc;d\n",
+        "  ",
+        "a;b\n  ",
+        "\r\n\r\n",
+        "x\n\x1f\n",
+        "a\tb\n\t\n \n",
+        "\u2028\n",
+        "a;b\n\u00a0\nc;d",
+        " a;b\n",
+    ],
+)
+def test_blank_lines_match_the_readers_definition(text, delimiter):
+    assert _blank_lines(text, delimiter) == _blank_lines_by_definition(text, delimiter)
+
+
+def test_bloom_filter_sets_the_same_bits_a_block_at_a_time_as_row_by_row():
+    rng = random.Random(7)
+    hashes = [rng.getrandbits(64) - (1 << 63) for _ in range(40_000)]
+    blocks, rows = _SeenRows(), _SeenRows()
+    for start in range(0, len(hashes), 6_000):
+        blocks.add_many(hashes[start : start + 6_000])
+    for h in hashes:
+        rows.add(h)
+    assert blocks.buffer == rows.buffer
+    assert not blocks.maybe_duplicates and not rows.maybe_duplicates
+
+
+@pytest.mark.parametrize("where", ["same block", "later block"])
+def test_bloom_filter_flags_a_repeated_row(where):
+    rng = random.Random(11)
+    hashes = [rng.getrandbits(64) - (1 << 63) for _ in range(12_000)]
+    seen = _SeenRows()
+    if where == "same block":
+        seen.add_many(hashes[:6_000] + [hashes[10]])
+    else:
+        seen.add_many(hashes[:6_000])
+        assert not seen.maybe_duplicates
+        seen.add_many(hashes[6_000:] + [hashes[10]])
+    assert seen.maybe_duplicates
