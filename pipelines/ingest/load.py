@@ -268,7 +268,8 @@ def _copy_rows(conn, scan, sid, relative, result, issues, vault, headcounts, key
         "_row_hash",
     ]
     stmt = sql.SQL("copy {} ({}) from stdin").format(table, sql.SQL(", ").join(map(sql.Identifier, columns)))
-    sink = _RowSink(relative, sid, issues, vault, headcounts)
+    # a compressed XLSX holds more rows than its bytes suggest: its filter takes the largest size
+    sink = _RowSink(relative, sid, issues, vault, headcounts, None if relative.endswith(".xlsx") else result.bytes)
     with conn.cursor() as cur, cur.copy(stmt) as copy:
         sink.copy = copy
         if key is not None and vectorised.engine() == "vectorised" and vectorised.usable(scan):
@@ -295,28 +296,32 @@ class _SeenRows:
     """A Bloom filter of the row hashes of one file: if no row hits all its bits, the file has no duplicate row
     and the set-based SQL check after the COPY is skipped.
 
-    A fixed 8 MB bitmap with 6 bits per row, so memory stays the same for any file size: below about a million
-    rows a file without duplicates almost never needs the SQL; beyond that false alarms grow and the SQL runs
-    (it is the check that decides). One bit per row in 2 MB, as before, raised false alarms from about 5 000
-    rows on, so every bigger file paid for the SQL.
+    Sized by the file: 16 bits for each row it could hold (a row takes at least ``MIN_ROW_BYTES``), between 8 KB
+    and 8 MB, with 6 bits set per row. Memory stays bounded for any file size: below about a million rows a file
+    without duplicates almost never needs the SQL; beyond that false alarms grow and the SQL runs (it is the check
+    that decides). A fixed 8 MB bitmap for every file cost about a millisecond per file just to allocate, and most
+    landing files are small.
     """
 
-    BITS = 1 << 26
+    MAX_BITS = 1 << 26
+    MIN_BITS = 1 << 16
+    MIN_ROW_BYTES = 32
     PROBES = 6
 
-    def __init__(self) -> None:
-        self.buffer = bytearray(self.BITS >> 3)
+    def __init__(self, file_bytes: int | None = None) -> None:
+        rows = self.MAX_BITS if file_bytes is None else file_bytes // self.MIN_ROW_BYTES + 1
+        self.size = min(self.MAX_BITS, max(self.MIN_BITS, 1 << (16 * rows - 1).bit_length()))
+        self.buffer = bytearray(self.size >> 3)
         self.bits = np.frombuffer(self.buffer, dtype=np.uint8)  # the same memory, for whole blocks
         self.maybe_duplicates = False
 
-    @classmethod
-    def _positions(cls, hashes: np.ndarray) -> np.ndarray:
-        """Bit positions (rows × probes) by double hashing on 52 bits of the 64-bit row hash."""
+    def _positions(self, hashes: np.ndarray) -> np.ndarray:
+        """Bit positions (rows × probes) by double hashing on the 64-bit row hash (the step from bits 26 on)."""
         h = hashes.view(np.uint64)
-        mask = np.uint64(cls.BITS - 1)
+        mask = np.uint64(self.size - 1)
         first = h & mask
         step = ((h >> np.uint64(26)) & mask) | np.uint64(1)
-        return (first[:, None] + step[:, None] * np.arange(cls.PROBES, dtype=np.uint64)) & mask
+        return (first[:, None] + step[:, None] * np.arange(self.PROBES, dtype=np.uint64)) & mask
 
     def add_many(self, hashes: list[int]) -> None:
         if not hashes:
@@ -336,7 +341,7 @@ class _SeenRows:
 
     def add(self, row_hash: int) -> None:
         """One row (the row-by-row path): the same bits as ``add_many``, without numpy's per-call cost."""
-        mask, buffer = self.BITS - 1, self.buffer
+        mask, buffer = self.size - 1, self.buffer
         h = row_hash & 0xFFFF_FFFF_FFFF_FFFF
         first, step = h & mask, ((h >> 26) & mask) | 1
         hit = True
@@ -353,12 +358,14 @@ class _SeenRows:
 class _RowSink:
     """Where checked rows go: accepted ones to COPY, problems to the spill, rejected cells to the vault."""
 
-    def __init__(self, relative: str, sid: int, issues: _Spill, vault, headcounts: Counter) -> None:
+    def __init__(
+        self, relative: str, sid: int, issues: _Spill, vault, headcounts: Counter, file_bytes: int | None = None
+    ) -> None:
         self.suffix = f"\t{sid}\t{_copy_text(relative)}\t"
         self.issues, self.vault, self.headcounts = issues, vault, headcounts
         self.copy = None
         self.anonymous_seen: set[int] = set()
-        self.seen = _SeenRows()
+        self.seen = _SeenRows(file_bytes)
         self.total = self.accepted = self.rejected = self.warned = self.anonymous = 0
         self.buf: list[str] = []
 
