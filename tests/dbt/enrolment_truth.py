@@ -22,7 +22,12 @@ Cell = tuple[int, str, int]  # (school year start, school code, grade)
 EXPLANATIONS = {
     "roster_row_rejected": "the pupil's September roster row was rejected at ingestion and nothing else places "
     "them at school on 20 September",
+    "exit_order_not_received": "the order by which the pupil left the school before 20 September never reached "
+    "the warehouse (its row was rejected, or the school's movements file for that month was never sent or was "
+    "rejected whole) and nothing received dates the leaving before the 20th",
 }
+# the event types of the truth that end a stay at a school (dbt seed enrolment_event_types, closes_spell)
+EXIT_EVENTS = {"transferred_out", "graduated", "expelled", "dropped_out", "left_region", "home_education"}
 
 
 # Why an anonymous headcount (pupils without consent, counted only from the 20 September rosters) differs from
@@ -167,6 +172,52 @@ def rejected_september_roster_rows(ground_truth: Path) -> set[tuple[str, int]]:
     return out
 
 
+def _months_from(day: dt.date, count: int) -> list[str]:
+    """``YYYY-MM`` of the month of ``day`` and the ``count - 1`` months after it."""
+    out, y, m = [], day.year, day.month
+    for _ in range(count):
+        out.append(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def lost_exit_orders(region, ground_truth: Path) -> dict[tuple[str, str], int]:
+    """(person, school code) → the first 20 September's school year after an exit order from that school that never
+    arrived: the ground truth records the row as rejected, or the school's movements file of the order's month
+    (or of one of the three months after it, when summer and late orders go out) as never sent or rejected."""
+    sender_dirs: dict[str, set[str]] = defaultdict(set)
+    for school_code, source_file in region.query(
+        "select distinct school_code, split_part(_source_file, '/', 1) || '/' || split_part(_source_file, '/', 2) "
+        "from intermediate.int_pupil_rosters_unioned"
+    ):
+        sender_dirs[school_code].add(source_file)
+    rejected_rows, lost_files = set(), set()
+    for r in _read(ground_truth / "faults.csv"):
+        if "/movements" not in r["file"]:
+            continue
+        if r["row"] and r["action"] == "reject_row":
+            rejected_rows.add((r["file"], int(r["row"])))
+        elif r["fault"] == "missing_submission" or r["action"] == "reject_file":
+            lost_files.add(r["file"].rsplit("/", 1)[0])  # source/sender/period
+    rejected_of_person: dict[str, set[str]] = defaultdict(
+        set
+    )  # person → source/sender/period of rejected rows
+    for r in _read(ground_truth / "record_links.csv"):
+        if r["role"] == "student" and (r["file"], int(r["row"])) in rejected_rows:
+            rejected_of_person[r["person_id"]].add(r["file"].rsplit("/", 1)[0])
+    out: dict[tuple[str, str], int] = {}
+    for e in _read(ground_truth / "events.csv"):
+        if e["event_type"] not in EXIT_EVENTS:
+            continue
+        day = dt.date.fromisoformat(e["date"])
+        folders = {f"{d}/{m}" for d in sender_dirs.get(e["school_code"], ()) for m in _months_from(day, 4)}
+        if folders & (lost_files | rejected_of_person.get(e["person_id"], set())):
+            first = day.year if day < dt.date(day.year, 9, 20) else day.year + 1
+            key = (e["person_id"], e["school_code"])
+            out[key] = min(first, out.get(key, first))
+    return out
+
+
 def compare_20_september(
     region, ground_truth: Path, scale: str, seed: int, as_of: dt.date
 ) -> SnapshotComparison:
@@ -206,17 +257,21 @@ def compare_20_september(
     truth_consent = Counter((p.cell, p.person_id) for p in pupils if p.consent and p.cell[0] in years)
     truth_anonymous = Counter(p.cell for p in pupils if not p.consent and p.cell[0] in years)
     rejected = rejected_september_roster_rows(ground_truth)
+    lost_exits = lost_exit_orders(region, ground_truth)
 
-    def explain(person: str, cell: Cell) -> str:
+    def explain(side: str, person: str, cell: Cell) -> str:
         if (person, cell[0]) in rejected:
             return "roster_row_rejected"
+        # the warehouse keeps the pupil on that school's books from then on: every later 20 September
+        if side == "extra" and cell[0] >= lost_exits.get((person, cell[1]), 10_000):
+            return "exit_order_not_received"
         return "unexplained"
 
     differences = []
     for (cell, person), n in (truth_consent - ours).items():
-        differences += [("missing", cell, person, explain(person, cell))] * n
+        differences += [("missing", cell, person, explain("missing", person, cell))] * n
     for (cell, person), n in (ours - truth_consent).items():
-        differences += [("extra", cell, person, explain(person, cell))] * n
+        differences += [("extra", cell, person, explain("extra", person, cell))] * n
 
     # anonymous headcounts: the truth, less the rows that never reached them, plus the old schools' stale rows
     ordinary_rows, ghost_row_keys = received_september_roster_rows(region, ground_truth)

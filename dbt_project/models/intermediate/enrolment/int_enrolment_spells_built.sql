@@ -3,8 +3,11 @@
     region, home education) or open; an entry order after a September roster that did not list the pupil also
     starts a new spell (left, exit order lost, came back). Marks and absences count as presence. When the exit
     order was lost (a rejected row), a later full September roster of the school without the pupil ends the
-    spell at the last day the pupil was seen (exit_event 'absent_from_roster'). Evidence on one timeline per
-    person and school: exits split it into spells. end_date is the date of the exit order, the pupil's last day
+    spell at the last day the pupil was seen (exit_event 'absent_from_roster'), or on that year's 20 September
+    when the pupil was seen in early September and the school never sent that 20 September roster. An entry order
+    at another school ends a stay whose exit order was lost the day before (exit_event 'enrolled_elsewhere'), unless
+    the old school still records the pupil's school life afterwards. Evidence on one timeline per person and
+    school: exits split it into spells. end_date is the date of the exit order, the pupil's last day
     (enrolled on start_date <= d <= end_date). -#}
 with event_types as (
     select
@@ -95,7 +98,8 @@ evidence as (
         reason,
         destination_school_code,
         null::date as admission_date,
-        false as is_observed
+        false as is_observed,
+        false as is_school_life
     from movements
     union all
     select
@@ -107,7 +111,8 @@ evidence as (
         null as reason,
         null as destination_school_code,
         admission_date,
-        is_observed
+        is_observed,
+        false as is_school_life
     from rosters
     union all
     select
@@ -119,35 +124,133 @@ evidence as (
         null as reason,
         null as destination_school_code,
         null as admission_date,
-        true as is_observed
+        true as is_observed,
+        true as is_school_life
     from school_life
 ),
 
-ordered as (
+ordered_orders as (
     select
         *,
         case evidence_kind when 'entry' then 0 when 'seen' then 1 else 2 end as kind_order
     from evidence
 ),
 
+first_seen as (
+    select
+        person_key,
+        school_code,
+        min(evidence_date) as first_seen_date
+    from ordered_orders
+    where evidence_kind <> 'exit'
+    group by person_key, school_code
+),
+
+entries_elsewhere as (
+    -- the day before each entry order (admission, transfer in) at another school, for every school where the
+    -- person was seen before it
+    select distinct
+        first_seen.person_key,
+        first_seen.school_code,
+        entry.evidence_date - 1 as evidence_date,
+        entry.school_code as entry_school_code
+    from ordered_orders as entry
+    inner join first_seen
+        on
+            entry.person_key = first_seen.person_key
+            and entry.school_code <> first_seen.school_code
+            and first_seen.first_seen_date < entry.evidence_date
+    where entry.evidence_kind = 'entry'
+),
+
+entries_elsewhere_checked as (
+    select
+        timeline.*,
+        -- the latest evidence of this school before (date, then 0 entry / 1 seen / 2 exit), as 'YYYY-MM-DD' || kind
+        max(case when not timeline.is_candidate then timeline.evidence_date::text || timeline.kind_order end) over (
+            in_school rows between unbounded preceding and 1 preceding
+        ) as previous_evidence,
+        max(case when timeline.is_school_life then timeline.evidence_date end) over (
+            in_school rows between 1 following and unbounded following
+        ) as later_school_life_date
+    from (
+        select
+            person_key,
+            school_code,
+            evidence_date,
+            kind_order,
+            is_school_life,
+            false as is_candidate,
+            null as entry_school_code
+        from ordered_orders
+        union all
+        select
+            person_key,
+            school_code,
+            evidence_date,
+            3 as kind_order,
+            false as is_school_life,
+            true as is_candidate,
+            entry_school_code
+        from entries_elsewhere
+    ) as timeline
+    window in_school as (partition by person_key, school_code order by evidence_date, kind_order)
+),
+
+implied_exits as (
+    -- the pupil's exit order here was lost, and an entry order at another school says the pupil had left: the stay
+    -- here ends the day before (exit 'enrolled_elsewhere'), unless it was already closed or this school still saw
+    -- the pupil afterwards (absences, marks: a real double enrolment, kept and exposed) or sent a September roster
+    -- of a later school year in between (it decides, see absent_from_roster). A later roster listing here with the
+    -- old admission date is then a stale listing, counted nowhere.
+    select distinct on (checked.person_key, checked.school_code, checked.previous_evidence)
+        checked.person_key,
+        checked.school_code,
+        checked.evidence_date,
+        'exit' as evidence_kind,
+        'enrolled_elsewhere' as event_type,
+        null as reason,
+        checked.entry_school_code as destination_school_code,
+        null::date as admission_date,
+        false as is_observed,
+        false as is_school_life,
+        2 as kind_order
+    from entries_elsewhere_checked as checked
+    left join september_rosters
+        on
+            checked.school_code = september_rosters.school_code
+            and september_rosters.roster_date > left(checked.previous_evidence, 10)::date
+            and september_rosters.roster_date < checked.evidence_date
+            and {{ school_year_start('left(checked.previous_evidence, 10)::date') }}
+            < extract(year from september_rosters.roster_date)
+    where
+        checked.is_candidate
+        and right(checked.previous_evidence, 1) <> '2'
+        and checked.later_school_life_date is null
+        and september_rosters.school_code is null
+    order by checked.person_key, checked.school_code, checked.previous_evidence, checked.evidence_date
+),
+
+ordered as (
+    select * from ordered_orders
+    union all
+    select * from implied_exits  -- the same columns in the same order
+),
+
 preceded as (
     select
         *,
         max(case when evidence_kind <> 'exit' then evidence_date end) over (
-            partition by person_key, school_code
-            order by evidence_date, kind_order
-            rows between unbounded preceding and 1 preceding
+            in_school rows between unbounded preceding and 1 preceding
         ) as previous_presence_date,
-        lag(evidence_kind) over (
-            partition by person_key, school_code order by evidence_date, kind_order
-        ) as previous_evidence_kind,
-        lag(event_type) over (
-            partition by person_key, school_code order by evidence_date, kind_order
-        ) as previous_event_type,
+        lag(evidence_kind) over in_school as previous_evidence_kind,
+        lag(event_type) over in_school as previous_event_type,
         row_number() over (
             partition by person_key, school_code, evidence_date, evidence_kind order by event_type
         ) as same_day_order
     from ordered
+    -- the pupil's evidence at one school in time order (on one day: entry, then presence, then exit)
+    window in_school as (partition by person_key, school_code order by evidence_date, kind_order)
 ),
 
 reentries as (
@@ -175,14 +278,10 @@ sequenced as (
     select
         preceded.*,
         coalesce(sum(case when preceded.evidence_kind = 'exit' then 1 else 0 end) over (
-            partition by preceded.person_key, preceded.school_code
-            order by preceded.evidence_date, preceded.kind_order
-            rows between unbounded preceding and 1 preceding
+            in_school rows between unbounded preceding and 1 preceding
         ), 0)
         + sum(case when reentries.evidence_date is not null then 1 else 0 end) over (
-            partition by preceded.person_key, preceded.school_code
-            order by preceded.evidence_date, preceded.kind_order
-            range between unbounded preceding and current row
+            in_school range between unbounded preceding and current row
         ) as spell_number
     from preceded
     left join reentries
@@ -192,6 +291,10 @@ sequenced as (
             and preceded.evidence_date = reentries.evidence_date
             and preceded.evidence_kind = 'entry'
             and preceded.same_day_order = 1
+    window in_school as (
+        partition by preceded.person_key, preceded.school_code
+        order by preceded.evidence_date, preceded.kind_order
+    )
 ),
 
 spells as (
@@ -301,8 +404,16 @@ inferred as (
     select
         bounded.*,
         case
-            when absent_from_roster.first_roster_without_pupil is not null then bounded.last_presence_date
-            else bounded.exit_date
+            when absent_from_roster.first_roster_without_pupil is null then bounded.exit_date
+            -- last seen in September before the 20th of a school year whose 20 September roster never arrived:
+            -- nothing says the pupil left within those days (few do), so on the books through the 20th
+            when
+                last_year_roster.roster_date is null
+                and bounded.last_presence_date
+                between make_date({{ school_year_start('bounded.last_presence_date') }}, 9, 1)
+                and make_date({{ school_year_start('bounded.last_presence_date') }}, 9, 19)
+                then make_date({{ school_year_start('bounded.last_presence_date') }}, 9, 20)
+            else bounded.last_presence_date
         end as end_date,
         case
             when absent_from_roster.first_roster_without_pupil is not null then 'absent_from_roster'
@@ -314,6 +425,11 @@ inferred as (
             bounded.person_key = absent_from_roster.person_key
             and bounded.school_code = absent_from_roster.school_code
             and bounded.spell_number = absent_from_roster.spell_number
+    left join september_rosters as last_year_roster
+        on
+            bounded.school_code = last_year_roster.school_code
+            and last_year_roster.roster_date
+            = make_date({{ school_year_start('bounded.last_presence_date') }}, 9, 20)
 ),
 
 presence_checked as (
