@@ -269,7 +269,9 @@ def _copy_rows(conn, scan, sid, relative, result, issues, vault, headcounts, key
     ]
     stmt = sql.SQL("copy {} ({}) from stdin").format(table, sql.SQL(", ").join(map(sql.Identifier, columns)))
     # a compressed XLSX holds more rows than its bytes suggest: its filter takes the largest size
-    sink = _RowSink(relative, sid, issues, vault, headcounts, None if relative.endswith(".xlsx") else result.bytes)
+    sink = _RowSink(
+        relative, sid, issues, vault, headcounts, None if relative.endswith(".xlsx") else result.bytes
+    )
     with conn.cursor() as cur, cur.copy(stmt) as copy:
         sink.copy = copy
         if key is not None and vectorised.engine() == "vectorised" and vectorised.usable(scan):
@@ -359,7 +361,13 @@ class _RowSink:
     """Where checked rows go: accepted ones to COPY, problems to the spill, rejected cells to the vault."""
 
     def __init__(
-        self, relative: str, sid: int, issues: _Spill, vault, headcounts: Counter, file_bytes: int | None = None
+        self,
+        relative: str,
+        sid: int,
+        issues: _Spill,
+        vault,
+        headcounts: Counter,
+        file_bytes: int | None = None,
     ) -> None:
         self.suffix = f"\t{sid}\t{_copy_text(relative)}\t"
         self.issues, self.vault, self.headcounts = issues, vault, headcounts
