@@ -133,13 +133,18 @@ def bench(
         "tiny,demo,region",
         help="Generator scales to measure, comma-separated (region takes about 6 minutes and 3 GB).",
     ),
+    gigabyte: bool = typer.Option(
+        True,
+        "--gigabyte/--no-gigabyte",
+        help="Also ingest a roster of about 1 GB to measure peak memory (about 10 minutes and some 5 GB of disk).",
+    ),
 ) -> None:
     """Замеры скорости и памяти: генерация по масштабам, приём файлов против COPY и pandas."""
     from pipelines.ingest import bench as ingest_bench
     from pipelines.synth import bench as synth_bench
 
     synth_bench.run([s.strip() for s in scales.split(",") if s.strip()])
-    ingest_bench.run()
+    ingest_bench.run(gigabyte=gigabyte)
 
 
 @user_errors

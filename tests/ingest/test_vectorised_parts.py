@@ -53,13 +53,15 @@ def test_bloom_filter_sets_the_same_bits_a_block_at_a_time_as_row_by_row(file_by
         rows.add(h)
     assert blocks.buffer == rows.buffer
     assert blocks.maybe_duplicates == rows.maybe_duplicates
-    if file_bytes != 1_000:  # a filter sized for a small file may raise a false alarm on 40 000 rows (the SQL decides)
+    # a filter sized for a small file may raise a false alarm on 40 000 rows (the SQL check then decides)
+    if file_bytes != 1_000:
         assert not blocks.maybe_duplicates
 
 
 def test_bloom_filter_is_sized_by_the_file():
     assert len(_SeenRows(1_000).buffer) == _SeenRows.MIN_BITS >> 3  # 8 KB
-    assert len(_SeenRows(10 * 2**20).buffer) == (1 << 23) >> 3  # 16 bits for each of ≤ 327 680 rows → 2^23 bits
+    # 10 MB holds at most 327 680 rows: 16 bits each → 2^23 bits
+    assert len(_SeenRows(10 * 2**20).buffer) == (1 << 23) >> 3
     assert len(_SeenRows(2**30).buffer) == len(_SeenRows().buffer) == _SeenRows.MAX_BITS >> 3  # 8 MB
 
 
