@@ -1,9 +1,10 @@
 """``make bench`` figures for ingestion: rows/s against plain COPY and pandas ``to_sql``, and peak memory.
 
-Same rows for all: a vendor-A pupil roster (cp1251 CSV, 17 columns, names, СНИЛС, certificate, address) of
-growing size.
-    ingest     our whole path: decode, validate, pseudonymise (8 HMACs per row), COPY, dedupe, ledger; once per
-               engine: row by row, vectorised in one process, vectorised with forked worker processes
+Same rows for all, two kinds of vendor-A file: a pupil roster (cp1251 CSV, 17 columns: names, СНИЛС, certificate,
+address; the heaviest rows) of growing size, and an absences file (6 columns, no personal data; absences and marks
+are most of a region's rows).
+    ingest     our whole path: decode, validate, pseudonymise (8 HMACs per roster row), COPY, dedupe, ledger;
+               once per engine: row by row, vectorised in one process, vectorised with forked worker processes
     copy       plain ``COPY FROM`` of the already-clean result (the raw table's own rows as COPY text)
     to_sql     ``pandas.DataFrame.to_sql`` of the same clean rows (SQLAlchemy, multi-row inserts)
 Every ingest runs in a child process per file size: rows/s of the file's transaction, CPU seconds of that process
@@ -17,12 +18,15 @@ once: the memory figure for a 1 GB file is measured, not extrapolated. The datab
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import os
 import random
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from statistics import median
 
@@ -85,6 +89,52 @@ def write_roster(path: Path, rows: int, seed: int = 1) -> int:
     return path.stat().st_size
 
 
+def write_absences(path: Path, rows: int, seed: int = 1) -> int:
+    """A clean vendor-A absences file of ``rows`` rows (no personal data: a pupil id, a day, lessons, a reason);
+    returns the file size in bytes."""
+    from pipelines.contract import load_sources
+
+    rng = random.Random(seed)
+    fields = load_sources()["school_vendor_a"].entities["absences"].fields
+    inn = _inn()
+    first = dt.date(2024, 9, 2)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="cp1251", newline="") as fh:
+        w = csv.writer(fh, delimiter=";", lineterminator="\r\n")
+        w.writerow([f.header for f in fields])
+        for i in range(rows):
+            values = {
+                "school_code": "OO0001",
+                "school_inn": inn,
+                "local_id": f"L{i // 40:07d}",  # forty school days of one pupil, then the next pupil
+                "absence_date": (first + dt.timedelta(days=i % 40)).strftime("%d.%m.%Y"),
+                "lessons_missed": str(rng.randint(1, 6)),
+                "absence_reason": rng.choice("БУН"),
+            }
+            w.writerow([values[f.name] for f in fields])
+    return path.stat().st_size
+
+
+@dataclass(frozen=True)
+class FileKind:
+    label: str
+    entity: str
+    write: Callable[[Path, int], int]
+    sizes: tuple[int, ...]
+
+    @property
+    def table(self) -> str:
+        return f"school_vendor_a__{self.entity}"
+
+
+KINDS = (
+    # the heaviest rows: a pupil's names, СНИЛС, certificate and address, eight HMAC tokens each
+    FileKind("ученики", "students", write_roster, SIZES),
+    # most of a region's rows (80 % at demo scale): absences and marks, no personal data, no token
+    FileKind("пропуски", "absences", write_absences, (400_000,)),
+)
+
+
 def _bench_database() -> tuple[str, str, str]:
     """(URL of the server's ``postgres`` database, bench database name, bench database URL)."""
     from pipelines.warehouse import database_url
@@ -112,14 +162,21 @@ def _drop_bench_database() -> None:
         conn.execute(f'drop database if exists "{name}" with (force)')
 
 
-def ingest_once(landing: str) -> dict:
-    """One ingestion of the landing folder (in the measuring child process); returns the roster file's figures."""
+def ingest_once(landing: str, entity: str = "students") -> dict:
+    """One ingestion of the landing folder (in the measuring child process); returns the measured file's figures."""
     summary = ingest_landing(Path(landing))
-    roster = next(f for f in summary.files if f.source == "school_vendor_a")
-    return {"file_seconds": roster.seconds, "rows": roster.rows_accepted, "status": roster.status}
+    measured = next(f for f in summary.files if f.source == "school_vendor_a" and f.entity == entity)
+    return {"file_seconds": measured.seconds, "rows": measured.rows_accepted, "status": measured.status}
 
 
-def _run_ingest(landing: Path, url: str, state: Path, engine: str = "vectorised", workers: int = 0) -> dict:
+def _run_ingest(
+    landing: Path,
+    url: str,
+    state: Path,
+    engine: str = "vectorised",
+    workers: int = 0,
+    entity: str = "students",
+) -> dict:
     from pipelines.ingest.vectorised import ENGINE_ENV, WORKERS_ENV
 
     env = dict(
@@ -129,7 +186,7 @@ def _run_ingest(landing: Path, url: str, state: Path, engine: str = "vectorised"
         KONTINGENT_OUTBOX_DIR=str(state / "outbox"),
         **{ENGINE_ENV: engine, WORKERS_ENV: str(workers)},
     )
-    return measured_call("pipelines.ingest.bench:ingest_once", (str(landing),), env=env)
+    return measured_call("pipelines.ingest.bench:ingest_once", (str(landing), entity), env=env)
 
 
 def _plain_copy(url: str, table: str) -> tuple[float, str]:
@@ -185,18 +242,19 @@ REPEATS = 3  # each size: every engine and the plain COPY in turn, this many tim
 GIGABYTE = 1 << 30
 
 
-def _landing(root: Path, rows: int) -> tuple[Path, int]:
-    """A landing folder with the register and a roster of ``rows`` pupils; returns (folder, roster bytes)."""
-    landing = root / f"landing-{rows}"
-    f = landing / "school_vendor_a" / "0300000019" / "2024-09" / "students__20240920T100000.csv"
-    size = write_roster(f, rows)
+def _landing(root: Path, rows: int, kind: FileKind = KINDS[0]) -> tuple[Path, int]:
+    """A landing folder with the register and one file of ``rows`` rows; returns (folder, file bytes)."""
+    landing = root / f"landing-{kind.entity}-{rows}"
+    f = landing / "school_vendor_a" / "0300000019" / "2024-09" / f"{kind.entity}__20240920T100000.csv"
+    size = kind.write(f, rows)
     _write_register(landing / "school_register" / "minobr_rb" / "2024-25" / "schools__20240901T090000.csv")
     return landing, size
 
 
-def _ingest_figures(rows: int, size: int, label: str, runs: list[dict]) -> dict:
+def _ingest_figures(rows: int, size: int, label: str, runs: list[dict], kind: FileKind = KINDS[0]) -> dict:
     """One line of the table: medians over the runs (peak memory: the largest)."""
     return {
+        "kind": kind.label,
         "rows": rows,
         "file_mb": round(size / 2**20, 2),
         "engine": label,
@@ -211,11 +269,14 @@ def _ingest_figures(rows: int, size: int, label: str, runs: list[dict]) -> dict:
 
 
 def run(
-    sizes: tuple[int, ...] = SIZES, engines: tuple = ENGINES, repeats: int = REPEATS, gigabyte: bool = True
+    kinds: tuple[FileKind, ...] = KINDS,
+    engines: tuple = ENGINES,
+    repeats: int = REPEATS,
+    gigabyte: bool = True,
 ) -> list[dict]:
-    """Measure and print; returns one dict per measurement (file size × engine).
+    """Measure and print; returns one dict per measurement (file kind × size × engine).
 
-    The machine's speed drifts from minute to minute (shared cores), so each size runs every engine and the
+    The machine's speed drifts from minute to minute (shared cores), so each file runs every engine and the
     plain COPY in turn ``repeats`` times and the medians are compared (the slow row-by-row engine once). With
     ``gigabyte``, a roster of about 1 GB also goes through each vectorised engine once: its peak memory is the
     figure for a 1 GB file, measured rather than extrapolated.
@@ -223,46 +284,48 @@ def run(
     results: list[dict] = []
     # what every run pays before the first row: Python with the ingestion package imported
     base_mb = measured_call("pipelines.ingest")["peak_mb"]
-    table = "school_vendor_a__students"
     with tempfile.TemporaryDirectory(prefix="kontingent-bench-") as tmp:
         tmp_path = Path(tmp)
-        bytes_per_row = 0.0
-        for rows in sizes:
-            landing, size = _landing(tmp_path, rows)
-            bytes_per_row = size / rows
-            runs: dict[str, list[dict]] = {label: [] for label, _, _ in engines}
-            copies: list[float] = []
-            url = ""
-            for rep in range(repeats):
-                for label, engine, workers in engines:
-                    if engine == "rowwise" and rep:
-                        continue
-                    url = _bench_url()
-                    state = tmp_path / f"state-{rows}-{engine}-{workers}-{rep}"
-                    runs[label].append(_run_ingest(landing, url, state, engine, workers))
-                seconds, text = _plain_copy(url, table)
-                copies.append(seconds)
-            copy_text = text if rows == min(sizes) else ""
-            to_sql = None
-            if copy_text:
-                n = min(rows, PANDAS_ROWS)
-                to_sql = round(n / _pandas_to_sql(url, table, copy_text, n))
-            for label, got in runs.items():
-                entry = _ingest_figures(rows, size, label, got)
-                entry["copy_rows_per_s"] = round(rows / median(copies))
-                entry["copy_runs"] = len(copies)
-                if to_sql is not None:
-                    entry["to_sql_rows_per_s"] = to_sql
-                results.append(entry)
-            shutil.rmtree(landing)
+        for kind in kinds:
+            for rows in kind.sizes:
+                landing, size = _landing(tmp_path, rows, kind)
+                runs: dict[str, list[dict]] = {label: [] for label, _, _ in engines}
+                copies: list[float] = []
+                url, text = "", ""
+                for rep in range(repeats):
+                    for label, engine, workers in engines:
+                        if engine == "rowwise" and rep:
+                            continue
+                        url = _bench_url()
+                        state = tmp_path / f"state-{kind.entity}-{rows}-{engine}-{workers}-{rep}"
+                        runs[label].append(_run_ingest(landing, url, state, engine, workers, kind.entity))
+                    seconds, text = _plain_copy(url, kind.table)
+                    copies.append(seconds)
+                to_sql = None
+                if rows == min(kind.sizes):
+                    n = min(rows, PANDAS_ROWS)
+                    to_sql = round(n / _pandas_to_sql(url, kind.table, text, n))
+                for label, got in runs.items():
+                    entry = _ingest_figures(rows, size, label, got, kind)
+                    entry["copy_rows_per_s"] = round(rows / median(copies))
+                    entry["copy_runs"] = len(copies)
+                    if to_sql is not None:
+                        entry["to_sql_rows_per_s"] = to_sql
+                    results.append(entry)
+                shutil.rmtree(landing)
         if gigabyte:
-            rows = int(GIGABYTE / bytes_per_row) + 1
-            landing, size = _landing(tmp_path, rows)
+            kind = kinds[0]
+            probe = _landing(tmp_path, 10_000, kind)
+            rows = int(GIGABYTE / (probe[1] / 10_000)) + 1
+            shutil.rmtree(probe[0])
+            landing, size = _landing(tmp_path, rows, kind)
             for label, engine, workers in engines:
                 if engine == "rowwise":
                     continue  # about ten minutes for a gigabyte; its memory is flat by construction
-                got = _run_ingest(landing, _bench_url(), tmp_path / f"state-gb-{workers}", engine, workers)
-                results.append(_ingest_figures(rows, size, label, [got]) | {"gigabyte": True})
+                got = _run_ingest(
+                    landing, _bench_url(), tmp_path / f"state-gb-{workers}", engine, workers, kind.entity
+                )
+                results.append(_ingest_figures(rows, size, label, [got], kind) | {"gigabyte": True})
     _print(results, base_mb)
     _drop_bench_database()
     return results
@@ -296,6 +359,7 @@ def _write_register(path: Path) -> None:
 def _print(results: list[dict], base_mb: float) -> None:
     table = Table(title="Приём (ingestion): скорость и память на одних и тех же строках (медианы)")
     for col in (
+        "файл",
         "строк",
         "файл, МБ",
         "движок",
@@ -310,14 +374,16 @@ def _print(results: list[dict], base_mb: float) -> None:
         "замеров",
     ):
         table.add_column(col, justify="right")
-    to_sql = next((r["to_sql_rows_per_s"] for r in results if "to_sql_rows_per_s" in r), None)
+    to_sql = _to_sql_by_kind(results)
 
     def number(x: float) -> str:
         return f"{x:,}".replace(",", " ")
 
     for r in results:
         copy = r.get("copy_rows_per_s")
+        kind_to_sql = to_sql.get(r["kind"])
         table.add_row(
+            r["kind"],
             number(r["rows"]),
             str(r["file_mb"]),
             r["engine"],
@@ -326,7 +392,7 @@ def _print(results: list[dict], base_mb: float) -> None:
             number(copy) if copy else "",
             f"{r['ingest_rows_per_s'] / copy:.0%}" if copy else "",
             number(r["to_sql_rows_per_s"]) if "to_sql_rows_per_s" in r else "",
-            f"{r['ingest_rows_per_s'] / to_sql:.1f}×" if to_sql else "",
+            f"{r['ingest_rows_per_s'] / kind_to_sql:.1f}×" if kind_to_sql else "",
             str(r["peak_rss_mb"]),
             str(r["ingest_end_to_end_s"]),
             f"{r['runs']}" + (f" / COPY {r['copy_runs']}" if copy else ""),
@@ -335,7 +401,8 @@ def _print(results: list[dict], base_mb: float) -> None:
     console.print(
         "«Наш приём» — строки в секунду транзакции файла (хеш файла, разбор, проверка, 8 HMAC на строку, COPY, "
         "поиск повторов, журнал); «ЦП» — процессорное время процесса приёма и его рабочих процессов; «весь запуск» "
-        "добавляет запуск Python, чтение контракта и DDL. «× to_sql» — против to_sql на самом малом файле. Движки "
+        "добавляет запуск Python, чтение контракта и DDL. «× to_sql» — против to_sql на самом малом файле того же "
+        "вида («ученики»: ФИО, СНИЛС, свидетельство, адрес — 8 HMAC на строку; «пропуски»: без ПДн). Движки "
         "и plain COPY идут по очереди, несколько кругов; в таблице медианы (пик памяти — наибольший)."
     )
     console.print(
@@ -348,23 +415,29 @@ def _print(results: list[dict], base_mb: float) -> None:
                 f"Память ({r['engine']}), файл {r['file_mb']:,.0f} МБ ({number(r['rows'])} строк), измерено: "
                 f"пик RSS {r['peak_rss_mb']} МБ, {number(r['ingest_rows_per_s'])} строк/с."
             )
-    for engine, verdict in _verdicts(results).items():
-        console.print(f"Цели ({engine}): {verdict}")
+    for (kind, engine), verdict in _verdicts(results).items():
+        console.print(f"Цели ({kind}, {engine}): {verdict}")
 
 
-def _verdicts(results: list[dict]) -> dict[str, str]:
-    """Per engine, on the biggest file with a COPY figure: the issue's two speed targets, met or not."""
-    to_sql = next((r["to_sql_rows_per_s"] for r in results if "to_sql_rows_per_s" in r), None)
+def _to_sql_by_kind(results: list[dict]) -> dict[str, int]:
+    return {r["kind"]: r["to_sql_rows_per_s"] for r in results if "to_sql_rows_per_s" in r}
+
+
+def _verdicts(results: list[dict]) -> dict[tuple[str, str], str]:
+    """Per file kind and engine, on the biggest file with a COPY figure: the two speed targets, met or not."""
+    to_sql = _to_sql_by_kind(results)
     out = {}
-    for engine in dict.fromkeys(r["engine"] for r in results):
-        timed = [r for r in results if r["engine"] == engine and r.get("copy_rows_per_s")]
+    for kind, engine in dict.fromkeys((r["kind"], r["engine"]) for r in results):
+        timed = [
+            r for r in results if (r["kind"], r["engine"]) == (kind, engine) and r.get("copy_rows_per_s")
+        ]
         if not timed:
             continue
         r = max(timed, key=lambda x: x["rows"])
         share = r["ingest_rows_per_s"] / r["copy_rows_per_s"]
         parts = [f"≥ 50 % от COPY — {share:.0%}, {'выполнено' if share >= 0.5 else 'НЕ выполнено'}"]
-        if to_sql:
-            times = r["ingest_rows_per_s"] / to_sql
+        if kind in to_sql:
+            times = r["ingest_rows_per_s"] / to_sql[kind]
             parts.append(f"≥ 10× to_sql — {times:.1f}×, {'выполнено' if times >= 10 else 'НЕ выполнено'}")
-        out[engine] = f"{'; '.join(parts)} (файл {r['rows']:,} строк)".replace(",", " ")
+        out[(kind, engine)] = f"{'; '.join(parts)} (файл {r['rows']:,} строк)".replace(",", " ")
     return out

@@ -60,8 +60,8 @@ def test_bloom_filter_sets_the_same_bits_a_block_at_a_time_as_row_by_row(file_by
 
 def test_bloom_filter_is_sized_by_the_file():
     assert len(_SeenRows(1_000).buffer) == _SeenRows.MIN_BITS >> 3  # 8 KB
-    # 10 MB holds at most 327 680 rows: 16 bits each → 2^23 bits
-    assert len(_SeenRows(10 * 2**20).buffer) == (1 << 23) >> 3
+    # 500 000 bytes hold at most 15 625 rows: 64 bits each, 1 000 064 → 2^20 bits (128 KB)
+    assert len(_SeenRows(500_000).buffer) == (1 << 20) >> 3
     assert len(_SeenRows(2**30).buffer) == len(_SeenRows().buffer) == _SeenRows.MAX_BITS >> 3  # 8 MB
 
 
@@ -77,3 +77,15 @@ def test_bloom_filter_flags_a_repeated_row(where):
         assert not seen.maybe_duplicates
         seen.add_many(hashes[6_000:] + [hashes[10]])
     assert seen.maybe_duplicates
+
+
+def test_bloom_filter_of_a_big_narrow_file_raises_no_false_alarm():
+    """400 000 distinct absences rows (16.4 MB): the filter must not send the file to the SQL duplicate check."""
+    import numpy as np
+
+    hashes = np.random.default_rng(3).integers(-(2**63), 2**63 - 1, size=400_000, dtype=np.int64).tolist()
+    assert len(set(hashes)) == len(hashes)
+    seen = _SeenRows(16_400_000)
+    for start in range(0, len(hashes), 22_000):
+        seen.add_many(hashes[start : start + 22_000])
+    assert not seen.maybe_duplicates
