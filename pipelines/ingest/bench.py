@@ -130,7 +130,7 @@ class FileKind:
 KINDS = (
     # the heaviest rows: a pupil's names, СНИЛС, certificate and address, eight HMAC tokens each
     FileKind("ученики", "students", write_roster, SIZES),
-    # most of a region's rows (80 % at demo scale): absences and marks, no personal data, no token
+    # most of a region's rows (two thirds at demo scale are absences and marks): no personal data, no token
     FileKind("пропуски", "absences", write_absences, (400_000,)),
 )
 
