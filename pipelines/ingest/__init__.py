@@ -112,6 +112,8 @@ def validate_file(
     path: Path, *, contract_dir: Path | None = None, key: bytes | None = None
 ) -> ValidationReport:
     """Check one file against the contract exactly as ingestion would, without any database."""
+    from pipelines.ingest.vectorised import CleanBlock
+
     path = Path(path)
     sources = _contract(contract_dir)
     key = key or b"validate-only"  # tokens are computed but thrown away: no real key needed
@@ -133,7 +135,7 @@ def validate_file(
         report.notices.extend(scan.opened.notices)
         seen: set[int] = set()
         for item in _checked_rows(scan, key, path.name):
-            if len(item) == 2:  # a block of clean rows from the vectorised engine
+            if isinstance(item, CleanBlock):  # from the vectorised engine
                 _count_clean_block(report, seen, *item)
                 continue
             n, checked, _cells = item

@@ -276,7 +276,7 @@ def _copy_rows(conn, scan, sid, relative, result, issues, vault, headcounts, key
         sink.copy = copy
         if key is not None and vectorised.engine() == "vectorised" and vectorised.usable(scan):
             for item in vectorised.scan_blocks(scan, scan.opened.csv_body, sid, relative, key):
-                if len(item) == 2:
+                if isinstance(item, vectorised.CleanBlock):
                     sink.clean_block(*item)
                 else:
                     sink.row(*item)

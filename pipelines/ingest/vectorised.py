@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from itertools import compress, repeat
 from operator import add, and_, is_not, itemgetter, truth
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -97,7 +97,7 @@ def _hmac_tokens(key: bytes) -> Callable[[Iterable[str]], list[str]]:
     """Values → their HMAC-SHA-256 hex tokens, identical to ``pseudonymise.tokenizer``, from copied keyed states.
 
     Measured per token on the 2-core machine: a loop over copies of the two SHA-256 states 1.3–1.4 µs with
-    OpenSSL's SHA-256 and about 10 % less with CPython's own (``_sha256``, no OpenSSL call set-up per copy),
+    OpenSSL's SHA-256 and 10–20 % less with CPython's own (``_sha256``, no OpenSSL call set-up per copy),
     OpenSSL's HMAC objects 2.4 µs, the one-shot ``hmac.digest`` (even chained by ``map``) 5.4 µs: with
     OpenSSL 3 the cost is the setting up per call, not SHA-256. Building the copies, updates and digests with
     ``map`` over whole lists was slower than the loop (a list of live hash objects per step).
@@ -542,7 +542,14 @@ def _records(text: str, delimiter: str) -> list[list[str]] | None:
     return out
 
 
-Item = tuple[str, list[int]] | tuple[int, Checked, dict]
+class CleanBlock(NamedTuple):
+    """Rows of a block that passed every check: their COPY text and their row hashes, in file order."""
+
+    text: str | bytes
+    hashes: list[int]
+
+
+Item = CleanBlock | tuple[int, Checked, dict]  # a clean block, or one row checked by ``RowChecker.check``
 _LINE_STARTS_BLANK = re.compile(r"\n\s")
 _WORKER: BlockChecker | None = None  # the block checker a forked worker inherits from the parent
 
@@ -622,7 +629,7 @@ def _work(job: tuple[bytes, str, int, str, str]):
 
 
 def scan_blocks(scan, body: CsvBody, sid: int, relative: str, key: bytes) -> Iterator[Item]:
-    """Yield ``(copy_text, row_hashes)`` for the clean rows of each block and ``(n, checked, cells)`` for the
+    """Yield a ``CleanBlock`` for the clean rows of each block and ``(n, checked, cells)`` for the
     rest, in file order within each kind; the row-by-row reader takes over at the first unusual block.
 
     Quote-free blocks of a big file are checked by forked worker processes (a few blocks in flight, so memory
@@ -647,7 +654,7 @@ def scan_blocks(scan, body: CsvBody, sid: int, relative: str, key: bytes) -> Ite
     def emit(result) -> Iterator[Item]:
         copy_text, hashes, rest, _n = result
         if copy_text:
-            yield copy_text, hashes
+            yield CleanBlock(copy_text, hashes)
         for rn, record in rest:
             yield from _row_by_row(checker, [body.record_item(record, rn)])
 
@@ -718,4 +725,4 @@ def _row_by_row(checker: RowChecker, items) -> Iterator[tuple[int, Checked, dict
         yield n, checked, cells
 
 
-__all__ = ["BlockChecker", "engine", "scan_blocks", "usable"]
+__all__ = ["BlockChecker", "CleanBlock", "engine", "scan_blocks", "usable"]
