@@ -6,7 +6,8 @@ are most of a region's rows).
     ingest     our whole path: decode, validate, pseudonymise (8 HMACs per roster row), COPY, dedupe, ledger;
                once per engine: row by row, vectorised in one process, vectorised with forked worker processes
     copy       plain ``COPY FROM`` of the already-clean result (the raw table's own rows as COPY text)
-    to_sql     ``pandas.DataFrame.to_sql`` of the same clean rows (SQLAlchemy, multi-row inserts)
+    to_sql     ``pandas.DataFrame.to_sql`` of the same clean rows (SQLAlchemy, multi-row inserts), on the smallest
+               file of each kind, in every round
 Every ingest runs in a child process per file size: rows/s of the file's transaction, CPU seconds of that process
 and its workers, peak memory (VmHWM of the main process; each worker holds about one block more). The engines and
 the plain COPY take turns, ``REPEATS`` rounds per size, and the medians are compared: the shared machine's speed
@@ -291,8 +292,9 @@ def run(
                 landing, size = _landing(tmp_path, rows, kind)
                 runs: dict[str, list[dict]] = {label: [] for label, _, _ in engines}
                 copies: list[float] = []
-                url, text = "", ""
+                pandas: list[float] = []  # rows/s of to_sql, on the smallest file of the kind
                 for rep in range(repeats):
+                    url = ""
                     for label, engine, workers in engines:
                         if engine == "rowwise" and rep:
                             continue
@@ -301,10 +303,10 @@ def run(
                         runs[label].append(_run_ingest(landing, url, state, engine, workers, kind.entity))
                     seconds, text = _plain_copy(url, kind.table)
                     copies.append(seconds)
-                to_sql = None
-                if rows == min(kind.sizes):
-                    n = min(rows, PANDAS_ROWS)
-                    to_sql = round(n / _pandas_to_sql(url, kind.table, text, n))
+                    if rows == min(kind.sizes):
+                        n = min(rows, PANDAS_ROWS)
+                        pandas.append(n / _pandas_to_sql(url, kind.table, text, n))
+                to_sql = round(median(pandas)) if pandas else None
                 for label, got in runs.items():
                     entry = _ingest_figures(rows, size, label, got, kind)
                     entry["copy_rows_per_s"] = round(rows / median(copies))
