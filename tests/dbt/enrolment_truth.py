@@ -26,8 +26,8 @@ EXPLANATIONS = {
     "the warehouse (its row was rejected, or the school's movements file for that month was never sent or was "
     "rejected whole) and nothing received dates the leaving before the 20th",
 }
-# the event types of the truth that end a stay at a school (dbt seed enrolment_event_types, closes_spell)
-EXIT_EVENTS = {"transferred_out", "graduated", "expelled", "dropped_out", "left_region", "home_education"}
+# the dbt seed that says which event types end a stay at a school (closes_spell)
+EVENT_TYPES_SEED = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds" / "enrolment_event_types.csv"
 
 
 # Why an anonymous headcount (pupils without consent, counted only from the 20 September rosters) differs from
@@ -115,6 +115,15 @@ def _read(path: Path):
         yield from csv.DictReader(handle)
 
 
+def _rejected_rows(ground_truth: Path, entity: str) -> set[tuple[str, int]]:
+    """(file, row) of the planted faults that reject a row of ``entity`` files at ingestion."""
+    return {
+        (r["file"], int(r["row"]))
+        for r in _read(ground_truth / "faults.csv")
+        if r["row"] and r["action"] == "reject_row" and f"/{entity}__" in r["file"]
+    }
+
+
 def received_september_roster_rows(region, ground_truth: Path) -> tuple[set, set]:
     """(person, school year) with a September roster row that was loaded (file in force, row not rejected): the
     ordinary rows, and the rows planted as double enrolment."""
@@ -124,13 +133,12 @@ def received_september_roster_rows(region, ground_truth: Path) -> tuple[set, set
             "select file_path from ops.submissions where status = 'loaded' and entity = 'students'"
         )
     }
-    rejected, ghost = set(), set()
-    for r in _read(ground_truth / "faults.csv"):
-        if r["row"] and "/students__" in r["file"]:
-            if r["action"] == "reject_row":
-                rejected.add((r["file"], int(r["row"])))
-            elif r["fault"] == "double_enrolment":
-                ghost.add((r["file"], int(r["row"])))
+    rejected = _rejected_rows(ground_truth, "students")
+    ghost = {
+        (r["file"], int(r["row"]))
+        for r in _read(ground_truth / "faults.csv")
+        if r["row"] and r["fault"] == "double_enrolment" and "/students__" in r["file"]
+    }
     ordinary, ghosts = set(), set()
     for r in _read(ground_truth / "record_links.csv"):
         period = r["file"].split("/")[2] if r["file"].count("/") >= 3 else ""
@@ -158,11 +166,7 @@ def person_of_key(region, ground_truth: Path) -> dict[str, str]:
 
 def rejected_september_roster_rows(ground_truth: Path) -> set[tuple[str, int]]:
     """(person, school year) whose September roster row (any school) was rejected at ingestion."""
-    rejected_rows = {
-        (r["file"], int(r["row"]))
-        for r in _read(ground_truth / "faults.csv")
-        if r["row"] and r["action"] == "reject_row" and "/students__" in r["file"]
-    }
+    rejected_rows = _rejected_rows(ground_truth, "students")
     out = set()
     for r in _read(ground_truth / "record_links.csv"):
         if r["role"] == "student" and (r["file"], int(r["row"])) in rejected_rows:
@@ -191,23 +195,21 @@ def lost_exit_orders(region, ground_truth: Path) -> dict[tuple[str, str], int]:
         "from intermediate.int_pupil_rosters_unioned"
     ):
         sender_dirs[school_code].add(source_file)
-    rejected_rows, lost_files = set(), set()
-    for r in _read(ground_truth / "faults.csv"):
-        if "/movements" not in r["file"]:
-            continue
-        if r["row"] and r["action"] == "reject_row":
-            rejected_rows.add((r["file"], int(r["row"])))
-        elif r["fault"] == "missing_submission" or r["action"] == "reject_file":
-            lost_files.add(r["file"].rsplit("/", 1)[0])  # source/sender/period
-    rejected_of_person: dict[str, set[str]] = defaultdict(
-        set
-    )  # person → source/sender/period of rejected rows
+    rejected_rows = _rejected_rows(ground_truth, "movements")
+    lost_files = {  # source/sender/period of movements files never sent or rejected whole
+        r["file"].rsplit("/", 1)[0]
+        for r in _read(ground_truth / "faults.csv")
+        if "/movements" in r["file"] and (r["fault"] == "missing_submission" or r["action"] == "reject_file")
+    }
+    exit_events = {r["event_type"] for r in _read(EVENT_TYPES_SEED) if r["closes_spell"] == "true"}
+    # person → source/sender/period of their rejected rows
+    rejected_of_person: dict[str, set[str]] = defaultdict(set)
     for r in _read(ground_truth / "record_links.csv"):
         if r["role"] == "student" and (r["file"], int(r["row"])) in rejected_rows:
             rejected_of_person[r["person_id"]].add(r["file"].rsplit("/", 1)[0])
     out: dict[tuple[str, str], int] = {}
     for e in _read(ground_truth / "events.csv"):
-        if e["event_type"] not in EXIT_EVENTS:
+        if e["event_type"] not in exit_events:
             continue
         day = dt.date.fromisoformat(e["date"])
         folders = {f"{d}/{m}" for d in sender_dirs.get(e["school_code"], ()) for m in _months_from(day, 4)}
