@@ -407,6 +407,13 @@ def _print(results: list[dict], base_mb: float) -> None:
         "вида («ученики»: ФИО, СНИЛС, свидетельство, адрес — 8 HMAC на строку; «пропуски»: без ПДн). Движки "
         "и plain COPY идут по очереди, несколько кругов; в таблице медианы (пик памяти — наибольший)."
     )
+    from pipelines import native
+
+    reason = native.unavailable_reason()
+    console.print(
+        "Хеши (HMAC-токены, хеш строки): "
+        + ("скомпилированные (pipelines.native, C)." if reason is None else f"на Python — {reason}.")
+    )
     console.print(
         f"Сам Python с библиотеками занимает {base_mb:.0f} МБ. Пик RSS — главный процесс; у каждого "
         "рабочего процесса примерно столько же плюс один блок."

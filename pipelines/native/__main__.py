@@ -1,0 +1,3 @@
+from pipelines.native import main
+
+raise SystemExit(main())

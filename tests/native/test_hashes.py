@@ -1,0 +1,118 @@
+"""The compiled hashes against their Python definitions, and the way back to Python where nothing compiles."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import random
+import shutil
+
+import pytest
+
+from pipelines import native
+from pipelines.ingest.vectorised import _hmac_tokens, _python_tokens
+
+needs_compiler = pytest.mark.skipif(
+    shutil.which(os.environ.get("CC") or "cc") is None,
+    reason="no C compiler: ingestion takes the Python path",
+)
+
+KEYS = [b"k", b"\x00" * 16, bytes(range(32)), bytes(range(64)), bytes(range(100))]
+_ALPHABET = "абвгдеёжзийклмнопрстуфхцчшщъыьэюяӨөҮүҺһABCxyz0123456789 -|.,\x1f\t\\😀"
+
+
+def _texts(rng: random.Random) -> list[str]:
+    """Empty, short, around SHA-256's and BLAKE2b's block lengths (in bytes, Cyrillic takes two), long."""
+    lengths = [0, 1, 2, 27, 28, 31, 32, 55, 56, 63, 64, 65, 127, 128, 129, 300, 1000]
+    return [
+        "".join(rng.choice(_ALPHABET) for _ in range(n))
+        for n in lengths + [rng.randrange(200) for _ in range(300)]
+    ]
+
+
+@needs_compiler
+@pytest.mark.parametrize("key", KEYS, ids=len)
+def test_tokens_are_hmac_sha256(key):
+    values = _texts(random.Random(len(key)))
+    tokens = native.hmac_sha256_hex(key)
+    assert tokens is not None, native.unavailable_reason()
+    assert tokens(values) == [hmac.new(key, v.encode(), hashlib.sha256).hexdigest() for v in values]
+    assert tokens([]) == []
+    assert tokens(iter(["а", "б"])) == tokens(["а", "б"])
+
+
+@needs_compiler
+@pytest.mark.parametrize("key", [k for k in KEYS if len(k) <= 64], ids=len)
+def test_row_hashes_are_keyed_blake2b(key):
+    records = [v.replace("\n", " ").encode() for v in _texts(random.Random(7 + len(key)))]
+    hashes = native.row_hashes(key)
+    assert hashes is not None, native.unavailable_reason()
+    expected = [
+        int.from_bytes(hashlib.blake2b(r, digest_size=8, key=key).digest(), "big", signed=True)
+        for r in records
+    ]
+    assert hashes(b"\n".join(records), len(records)) == expected
+    assert hashes(b"", 0) == []
+    assert hashes(b"", 1) == expected[:1]  # one empty record
+    with pytest.raises(ValueError, match="not 3 lines"):
+        hashes(b"a\nb", 3)
+
+
+@needs_compiler
+def test_a_nul_in_a_value_takes_the_python_path():
+    values = ["до\x00после", "обычное"]
+    assert _hmac_tokens(b"key")(values) == _python_tokens(b"key")(values)
+    with pytest.raises(ValueError, match="NUL"):
+        native.hmac_sha256_hex(b"key")(values)
+
+
+def test_python_tokens_are_hmac_sha256():
+    values = _texts(random.Random(3))
+    for key in KEYS:
+        assert _python_tokens(key)(values) == [
+            hmac.new(key, v.encode(), hashlib.sha256).hexdigest() for v in values
+        ]
+
+
+@pytest.fixture
+def fresh_native(monkeypatch, tmp_path):
+    """The helper looked up again under a private cache folder (and forgotten again after the test)."""
+    monkeypatch.setenv(native.DIR_ENV, str(tmp_path / "cache"))
+    native._library.cache_clear()
+    yield tmp_path / "cache"
+    native._library.cache_clear()
+
+
+@needs_compiler
+def test_built_once_into_the_cache_folder(fresh_native):
+    path = native.build()
+    assert path.parent == fresh_native and path.exists()
+    stamp = path.stat().st_mtime_ns
+    assert native.build() == path and path.stat().st_mtime_ns == stamp  # found, not compiled again
+    assert [p.name for p in fresh_native.iterdir()] == [path.name]  # no temporary file left behind
+    assert native.unavailable_reason() is None
+
+
+@pytest.mark.parametrize(
+    ("env", "reason"),
+    [({native.NATIVE_ENV: "0"}, "KONTINGENT_NATIVE=0"), ({"CC": "no-such-compiler"}, "no C compiler")],
+)
+def test_without_the_helper_ingestion_uses_python(fresh_native, monkeypatch, env, reason):
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert reason in native.unavailable_reason()
+    assert native.hmac_sha256_hex(b"key") is None and native.row_hashes(b"key") is None
+    assert _hmac_tokens(b"key")(["Иванов"]) == [
+        hmac.new(b"key", "Иванов".encode(), hashlib.sha256).hexdigest()
+    ]
+
+
+def test_a_compiler_error_is_reported_not_raised(fresh_native, monkeypatch, tmp_path):
+    broken = tmp_path / "broken.c"
+    broken.write_text("this is not C\n")
+    monkeypatch.setattr(native, "SOURCE", broken)
+    if shutil.which("cc") is None:
+        pytest.skip("no C compiler")
+    assert "cc failed" in native.unavailable_reason()
+    assert not list(fresh_native.iterdir())  # nothing half-built left in the cache
