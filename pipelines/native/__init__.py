@@ -1,11 +1,12 @@
 """Compiled helpers for the hot loops, built on first use where a C compiler is at hand; Python otherwise.
 
-The two hashes ingestion computes per row, many rows per call: HMAC-SHA-256 tokens (``hmac_sha256_hex``; eight
-per pupil-roster row, the biggest single cost of ingesting one) and the keyed BLAKE2b row hash
-(``row_hashes``). The C source (``hashes.c``; OpenSSL's SHA-256, the RFC's BLAKE2b) is compiled once per machine
-into a cache folder and loaded with ``ctypes``; nothing is compiled at install time, so a machine without ``cc``
-or OpenSSL's headers still works, on the pure-Python paths that give the same values (the callers check one
-value of each against the Python definition before using the helper, and tests compare them on many).
+The per-row loops of ingestion that Python spends most of a pupil roster's time on, many rows per call: the
+HMAC-SHA-256 tokens (``hmac_sha256_hex``; eight per roster row), the keyed BLAKE2b row hash (``row_hashes``)
+and the COPY lines of a block (``copy_lines``). The C source (``ingest.c``; OpenSSL's SHA-256, the RFC's
+BLAKE2b) is compiled once per machine into a cache folder and loaded with ``ctypes``; nothing is compiled at
+install time, so a machine without ``cc`` or OpenSSL's headers still works, on the pure-Python paths that give
+the same values (the callers check the hashes against the Python definitions before using them, and tests
+compare all three on many values).
 
 Configuration:
     KONTINGENT_NATIVE=0       never compile or load: the pure-Python path everywhere
@@ -32,7 +33,7 @@ from pathlib import Path
 
 NATIVE_ENV = "KONTINGENT_NATIVE"
 DIR_ENV = "KONTINGENT_NATIVE_DIR"
-SOURCE = Path(__file__).with_name("hashes.c")
+SOURCE = Path(__file__).with_name("ingest.c")
 _FLAGS = ("-O3", "-shared", "-fPIC")  # -O3: BLAKE2b 20 % faster than at -O2
 _LIBS = ("-lcrypto",)
 
@@ -53,7 +54,7 @@ def _library_path(compiler: str) -> Path:
     for part in (SOURCE.read_bytes(), compiler.encode(), *map(str.encode, _FLAGS + _LIBS)):
         tag.update(part + b"\0")
     tag.update(sysconfig.get_platform().encode())
-    return cache_dir() / f"hashes-{tag.hexdigest()[:16]}.so"
+    return cache_dir() / f"ingest-{tag.hexdigest()[:16]}.so"
 
 
 class Unavailable(RuntimeError):
@@ -106,6 +107,19 @@ def _library():
     c_int64, c_size_t, c_char_p, c_void_p = ctypes.c_int64, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_void_p
     lib.kontingent_hmac_sha256_hex.restype = c_int64
     lib.kontingent_hmac_sha256_hex.argtypes = [c_char_p, c_char_p, c_size_t, c_void_p, c_int64]
+    lib.kontingent_copy_lines.restype = c_int64
+    lib.kontingent_copy_lines.argtypes = [
+        c_int64,
+        c_int64,
+        c_void_p,
+        c_void_p,
+        c_char_p,
+        c_size_t,
+        c_void_p,
+        c_void_p,
+        c_void_p,
+        c_size_t,
+    ]
     lib.kontingent_row_hashes.restype = c_int64
     lib.kontingent_row_hashes.argtypes = [
         c_char_p,
@@ -155,27 +169,74 @@ def hmac_sha256_hex(key: bytes) -> Tokens | None:
     return tokens
 
 
-def row_hashes(key: bytes) -> Callable[[bytes, int], list[int]] | None:
+def row_hashes(key: bytes) -> Callable[[bytes, int], array] | None:
     """(``rows`` records joined by ``\\n`` as UTF-8, ``rows``) → each record's keyed BLAKE2b, 8 bytes read as a
-    signed big-endian number (``hashlib.blake2b(record, digest_size=8, key=key)``); None when not available."""
+    signed big-endian number (``hashlib.blake2b(record, digest_size=8, key=key)``), as an ``array("q")``; None
+    when not available."""
     lib = _library()
     if isinstance(lib, str) or not 1 <= len(key) <= 64:
         return None
     fn = lib.kontingent_row_hashes
 
-    def hashes(data: bytes, rows: int) -> list[int]:
+    def hashes(data: bytes, rows: int) -> array:
         out = array("q", bytes(8 * rows))
         if rows and fn(key, len(key), data, len(data), 10, out.buffer_info()[0], rows) != rows:
             raise ValueError(f"the records are not {rows} lines")
-        return out.tolist()
+        return out
 
     return hashes
+
+
+CopyLines = Callable[[list[list[str]], str, array, array], bytes]
+
+
+def copy_lines() -> CopyLines | None:
+    """(columns of COPY text fields, ``meta``, row numbers, row hashes) → the COPY text of the block, a line per
+    row: its fields, ``meta``, its number and its hash, joined by tabs (UTF-8); None when not available.
+
+    Raises ``ValueError`` when a field holds a NUL character (the C side splits on it)."""
+    lib = _library()
+    if isinstance(lib, str):
+        return None
+    fn = lib.kontingent_copy_lines
+
+    def lines(columns: list[list[str]], meta: str, ns: array, hashes: array) -> bytes:
+        rows = len(ns)
+        if not rows:
+            return b""
+        if len(columns) > 256:
+            raise ValueError("more than 256 columns")
+        buffers = ["\0".join(column).encode() for column in columns]
+        if any(b.count(0) != rows - 1 for b in buffers):
+            raise ValueError("a field holds a NUL character, or a column is not as long as the others")
+        encoded = meta.encode()
+        cap = sum(map(len, buffers)) + rows * (len(columns) + len(encoded) + 48)
+        out = bytearray(cap)
+        pointers = (ctypes.c_char_p * len(buffers))(*buffers)
+        sizes = (ctypes.c_size_t * len(buffers))(*map(len, buffers))
+        written = fn(
+            rows,
+            len(buffers),
+            pointers,
+            sizes,
+            encoded,
+            len(encoded),
+            ns.buffer_info()[0],
+            hashes.buffer_info()[0],
+            (ctypes.c_char * cap).from_buffer(out),
+            cap,
+        )
+        if written < 0:
+            raise RuntimeError("kontingent_copy_lines failed")
+        return bytes(memoryview(out)[:written])
+
+    return lines
 
 
 def main() -> int:
     reason = unavailable_reason()
     if reason is None:
-        print(f"compiled hashes in use: {build()}")
+        print(f"compiled ingestion helpers in use: {build()}")
         return 0
-    print(f"pure-Python hashes (the same values, slower): {reason}", file=sys.stderr)
+    print(f"pure Python (the same values, slower): {reason}", file=sys.stderr)
     return 1

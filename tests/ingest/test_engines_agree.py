@@ -2,7 +2,8 @@
 
 The same landing folder (the CSV files of the tiny synthetic region with their planted faults, plus hand-made vendor-A files
 with every row fault, warnings, pupils without consent, duplicates, quoted values, encodings and a file that
-turns unusual half-way) is taken in once row by row and once vectorised, each into its own database; every
+turns unusual half-way) is taken in once row by row and vectorised three ways (in this process, with worker
+processes, and with the compiled helpers of ``pipelines.native`` switched off), each into its own database; every
 raw table, the quarantine, the warnings, the vault, the headcounts and the ledger must match row for row.
 Small blocks make the vectorised engine cross many block boundaries and hand over to the row-by-row reader
 in the middle of a file.
@@ -16,13 +17,21 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from pipelines import native
 from pipelines.ingest import ingest_landing, vectorised
 from pipelines.ingest.validation import RowChecker
 from tests.ingest.builders import make_inn, student_row, write_register, write_students
 from tests.ingest.conftest import TEST_KEY
 
-# (run, engine, worker processes): the vectorised engine both in this process and with forked workers
-RUNS = (("rowwise", "rowwise", 0), ("vectorised", "vectorised", 0), ("workers", "vectorised", 2))
+# (run, engine, worker processes, compiled helpers): the vectorised engine in this process, with forked workers,
+# and on its pure-Python hashes and COPY lines (a machine without a C compiler)
+RUNS = (
+    ("rowwise", "rowwise", 0, True),
+    ("vectorised", "vectorised", 0, True),
+    ("workers", "vectorised", 2, True),
+    ("python", "vectorised", 0, False),
+)
+VECTORISED = [run for run, engine, _, _ in RUNS if engine == "vectorised"]
 
 
 def _rows(n: int, start: int = 1, **over) -> list[dict]:
@@ -112,7 +121,7 @@ def both(make_database, tiny_region, tmp_path_factory) -> dict:
         for var in ("KONTINGENT_DATA_DIR", "KONTINGENT_LANDING_DIR"):
             mp.delenv(var, raising=False)
         mp.setattr(vectorised, "BLOCK_BYTES", 4096)
-        for run, engine, workers in RUNS:
+        for run, engine, workers, compiled in RUNS:
 
             def counting(self, row, cells, run=run):
                 checked[run] = checked.get(run, 0) + 1
@@ -120,8 +129,11 @@ def both(make_database, tiny_region, tmp_path_factory) -> dict:
 
             mp.setattr(RowChecker, "check", counting)
             mp.setenv(vectorised.WORKERS_ENV, str(workers))
+            mp.setenv(native.NATIVE_ENV, "1" if compiled else "0")
+            native._library.cache_clear()
             urls[run] = make_database(f"kontingent_engine_{engine}")
             _ingest(urls[run], tmp_path_factory.mktemp(f"state_{run}"), landing, engine, mp)
+    native._library.cache_clear()
     urls["checked"] = checked
     return urls
 
@@ -152,7 +164,7 @@ def test_ledger_quarantine_warnings_vault_and_headcounts_are_identical(both):
     for name, sql in QUERIES.items():
         rowwise = _dump(both["rowwise"], sql)
         assert rowwise, name
-        for run in ("vectorised", "workers"):
+        for run in VECTORISED:
             assert rowwise == _dump(both[run], sql), (name, run)
 
 
@@ -178,7 +190,7 @@ def test_every_raw_table_is_identical(both):
             ]
         sql = "select " + ", ".join(f'"{c}"::text' for c in cols) + f' from raw."{table}"'
         rowwise = _dump(both["rowwise"], sql)
-        for run in ("vectorised", "workers"):
+        for run in VECTORISED:
             assert rowwise == _dump(both[run], sql), (table, run)
         compared += len(rowwise)
     assert compared > 1000
@@ -188,5 +200,5 @@ def test_the_vectorised_engine_checked_most_rows_itself(both):
     """Guard against a silent fallback to the row checker for everything."""
     rowwise = both["checked"]["rowwise"]
     assert rowwise > 3000
-    for run in ("vectorised", "workers"):
+    for run in VECTORISED:
         assert both["checked"].get(run, 0) < rowwise / 2, (rowwise, both["checked"])

@@ -1,4 +1,4 @@
-"""The compiled hashes against their Python definitions, and the way back to Python where nothing compiles."""
+"""The compiled helpers against their Python definitions, and the way back to Python where nothing compiles."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import hmac
 import os
 import random
 import shutil
+from array import array
 
 import pytest
 
@@ -52,11 +53,35 @@ def test_row_hashes_are_keyed_blake2b(key):
         int.from_bytes(hashlib.blake2b(r, digest_size=8, key=key).digest(), "big", signed=True)
         for r in records
     ]
-    assert hashes(b"\n".join(records), len(records)) == expected
-    assert hashes(b"", 0) == []
-    assert hashes(b"", 1) == expected[:1]  # one empty record
+    assert hashes(b"\n".join(records), len(records)).tolist() == expected
+    assert hashes(b"", 0).tolist() == []
+    assert hashes(b"", 1).tolist() == expected[:1]  # one empty record
     with pytest.raises(ValueError, match="not 3 lines"):
         hashes(b"a\nb", 3)
+
+
+@needs_compiler
+def test_copy_lines_are_the_joined_fields():
+    rng = random.Random(5)
+    rows = 500
+    columns = [
+        [rng.choice(["", "\\N", "Иванов", "a b", "😀", "x" * 300]) for _ in range(rows)] for _ in range(25)
+    ]
+    ns = array("q", rng.sample(range(1, 10**7), rows))
+    hashes = array("q", [rng.randrange(-(2**63), 2**63) for _ in range(rows)])
+    hashes[0], hashes[1] = -(2**63), 2**63 - 1
+    lines = native.copy_lines()
+    assert lines is not None, native.unavailable_reason()
+    expected = "".join(
+        "\t".join([*(c[r] for c in columns), "17\tфайл.csv", str(ns[r]), str(hashes[r])]) + "\n"
+        for r in range(rows)
+    )
+    assert lines(columns, "17\tфайл.csv", ns, hashes) == expected.encode()
+    assert lines([[] for _ in columns], "m", array("q"), array("q")) == b""
+    with pytest.raises(ValueError, match="NUL"):
+        lines([["a\x00b"]], "m", array("q", [1]), array("q", [1]))
+    with pytest.raises(ValueError):
+        lines([["a"], ["a", "b"]], "m", array("q", [1]), array("q", [1]))  # columns of different lengths
 
 
 @needs_compiler

@@ -1,4 +1,4 @@
-/* The two per-row hashes of ingestion, many rows per call (loaded by pipelines/native/__init__.py).
+/* The per-row loops of ingestion, many rows per call (loaded by pipelines/native/__init__.py).
  *
  * HMAC-SHA-256 tokens: in Python each token costs about 0.9 µs, nearly all of it calls and objects around two SHA-256 copies; here
  * the keyed inner and outer states are copied as plain structs and OpenSSL's SHA-256 (SHA-NI where the CPU has
@@ -152,4 +152,60 @@ int64_t kontingent_row_hashes(const unsigned char *key, size_t key_len, const un
         if (q == end) return n;
         p = q + 1;
     }
+}
+
+/* The COPY text of a block of clean rows: each row's fields joined by tabs, then meta, the row number and the
+ * row hash, one line per row (what BlockChecker.block would build with a join per row).
+ * cols: ncols buffers, each holding rows fields separated by NUL bytes (fields are COPY text already);
+ * ns, hashes: rows numbers each. Returns the bytes written to out, or -1 (a column with too few fields, or
+ * more than cap bytes). */
+static char *put_int(char *o, int64_t value) {
+    char digits[24];
+    int k = 0;
+    uint64_t v = value < 0 ? (uint64_t)0 - (uint64_t)value : (uint64_t)value;
+    do {
+        digits[k++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    if (value < 0) *o++ = '-';
+    while (k) *o++ = digits[--k];
+    return o;
+}
+
+int64_t kontingent_copy_lines(int64_t rows, int64_t ncols, const char *const *cols, const size_t *sizes,
+                              const char *meta, size_t meta_len, const int64_t *ns, const int64_t *hashes,
+                              char *out, size_t cap) {
+    const char *at[256], *end[256];
+    char *o = out, *limit = out + cap;
+    int64_t r, c;
+
+    if (ncols > 256) return -1;
+    for (c = 0; c < ncols; c++) {
+        at[c] = cols[c];
+        end[c] = cols[c] + sizes[c];
+    }
+    for (r = 0; r < rows; r++) {
+        for (c = 0; c < ncols; c++) {
+            const char *q = memchr(at[c], 0, (size_t)(end[c] - at[c]));
+            if (q == NULL) {
+                if (r != rows - 1) return -1;
+                q = end[c];
+            }
+            size_t len = (size_t)(q - at[c]);
+            if ((size_t)(limit - o) < len + 1) return -1;
+            memcpy(o, at[c], len);
+            o += len;
+            *o++ = '\t';
+            at[c] = q + 1;
+        }
+        if ((size_t)(limit - o) < meta_len + 48) return -1;
+        memcpy(o, meta, meta_len);
+        o += meta_len;
+        *o++ = '\t';
+        o = put_int(o, ns[r]);
+        *o++ = '\t';
+        o = put_int(o, hashes[r]);
+        *o++ = '\n';
+    }
+    return (int64_t)(o - out);
 }
