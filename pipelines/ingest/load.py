@@ -16,10 +16,12 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from queue import Queue
 
 import numpy as np
 import psycopg
 from psycopg import sql
+from psycopg.copy import QueuedLibpqWriter
 
 from pipelines.contract import Source
 from pipelines.ingest.landing import LandingFile, file_sha256, parse_landing_path
@@ -252,6 +254,25 @@ def load_file(
     return result
 
 
+class _CopyWriter(QueuedLibpqWriter):
+    """Sends the COPY data from a thread, so that checking the next block goes on while the server reads this one.
+
+    Over a Unix socket (the embedded server) the kernel buffers a couple of hundred kilobytes, so a plain writer
+    waited for the server to take most of each block of COPY text (about 3.5 MB for 6,000 roster rows) before
+    the next block was checked: a 150k-row roster went at 64–66k rows/s, with this writer at 84–88k (measured
+    interleaved against the embedded PostgreSQL; over TCP to 127.0.0.1 no difference, 87k either way). psycopg's
+    queue holds up to 1,024 chunks of 128 KB; this one holds ``CHUNKS`` (8 MB, about two blocks), so a slow
+    server cannot make memory grow with the file: 16 chunks were 13 % slower, 64 and 1,024 the same.
+    """
+
+    CHUNKS = 64
+
+    def __init__(self, cursor) -> None:
+        super().__init__(cursor)
+        # psycopg's own attribute (3.3); tests/ingest/test_atomic.py checks that its writer still reads it
+        self._queue = Queue(maxsize=self.CHUNKS)
+
+
 def _copy_rows(conn, scan, sid, relative, result, issues, vault, headcounts, key=None) -> bool:
     """Stream the file into raw; returns True when the file may hold duplicate rows.
 
@@ -272,7 +293,7 @@ def _copy_rows(conn, scan, sid, relative, result, issues, vault, headcounts, key
     sink = _RowSink(
         relative, sid, issues, vault, headcounts, None if relative.endswith(".xlsx") else result.bytes
     )
-    with conn.cursor() as cur, cur.copy(stmt) as copy:
+    with conn.cursor() as cur, cur.copy(stmt, writer=_CopyWriter(cur)) as copy:
         sink.copy = copy
         if key is not None and vectorised.engine() == "vectorised" and vectorised.usable(scan):
             for item in vectorised.scan_blocks(scan, scan.opened.csv_body, sid, relative, key):
