@@ -11,7 +11,7 @@ a missing required value, no consent) goes through ``RowChecker.check`` as befor
 rule and headcount stays identical. Free text, СНИЛС and documents, nearly unique, are checked with the same
 rules a column at a time (СНИЛС check numbers in numpy). Clean rows get their token messages built column by
 column with ``map`` and their COPY text from one ``join`` per row. The eight HMACs per pupil row are
-computed many per C call where ``pipelines.native`` could compile its helper (see ``_hmac_tokens``).
+computed many per C call where ``pipelines.native`` could compile its helper (see ``_Tokens``).
 
 Anything structurally unusual (a line over 1 MB, NUL bytes, a quoted value across lines, a mix of encodings,
 bare carriage returns) hands the rest of the file to the row-by-row reader from that block on. JSON Lines and
@@ -95,29 +95,44 @@ def _empty(cell: str) -> bool:
     return cell == "" or cell.isspace()
 
 
-def _hmac_tokens(key: bytes) -> Callable[[Iterable[str]], list[str]]:
-    """Values → their HMAC-SHA-256 hex tokens, identical to ``pseudonymise.tokenizer``.
+class _Tokens:
+    """HMAC-SHA-256 hex tokens of values, identical to ``pseudonymise.tokenizer``: ``tokens(values)`` a list,
+    ``tokens.column(values, keep)`` a column for ``BlockChecker._copy_lines`` (``\\N`` where ``keep`` is false,
+    ``values`` holding one value per true entry).
 
     Many values per C call where the compiled helper is available (``pipelines.native``: about 0.35 µs a token
-    on the 2-core machine, Python's joining and splitting included), else ``_python_tokens`` (about 0.9 µs).
+    on the 2-core machine, Python's joining included), else ``_python_tokens`` (about 0.9 µs). A column from C
+    stays bytes all the way into the COPY text.
     """
-    python = _python_tokens(key)
-    native = compiled.hmac_sha256_hex(key)
-    if native is None:
-        return python
 
-    def tokens(values: Iterable[str]) -> list[str]:
+    def __init__(self, key: bytes) -> None:
+        self.python = _python_tokens(key)
+        self.native = compiled.hmac_sha256_hex(key)
+
+    def __call__(self, values: Iterable[str]) -> list[str]:
         values = values if isinstance(values, list) else list(values)
-        try:
-            return native(values)
-        except ValueError:  # a NUL character in a value (the C side splits on it): never in a checked cell
-            return python(values)
+        if self.native is not None:
+            try:
+                return self.native(values)
+            except (
+                ValueError
+            ):  # a NUL character in a value (the C side splits on it): never in a checked cell
+                pass
+        return self.python(values)
 
-    return tokens
+    def column(self, values: Iterable[str], keep: list[bool] | None = None) -> list[str] | bytes:
+        values = values if isinstance(values, list) else list(values)
+        if self.native is not None:
+            try:
+                return self.native.column(values, keep)
+            except ValueError:  # as above
+                pass
+        tokens = self.python(values)
+        return tokens if keep is None else _expand(tokens, keep)
 
 
 def _python_tokens(key: bytes) -> Callable[[Iterable[str]], list[str]]:
-    """``_hmac_tokens`` in Python, from copied keyed states.
+    """``_Tokens`` in Python, from copied keyed states.
 
     Measured per token on the 2-core machine: a loop over copies of the two SHA-256 states 1.3–1.4 µs with
     OpenSSL's SHA-256 and 10–20 % less with CPython's own (``_sha256``, no OpenSSL call set-up per copy),
@@ -145,10 +160,10 @@ def _python_tokens(key: bytes) -> Callable[[Iterable[str]], list[str]]:
     return tokens
 
 
-def _expand(values: list[str], keep: list[bool]) -> list[str]:
-    """``values`` computed for the rows where ``keep`` is true, spread back over all rows (\\N elsewhere)."""
+def _expand(values: list, keep: list[bool], missing: Any = "\\N") -> list:
+    """``values`` computed for the rows where ``keep`` is true, spread back over all rows (``missing`` elsewhere)."""
     it = iter(values)
-    return [next(it) if k else "\\N" for k in keep]
+    return [next(it) if k else missing for k in keep]
 
 
 class BlockChecker:
@@ -157,7 +172,7 @@ class BlockChecker:
     def __init__(self, checker: RowChecker, headers: list[str], key: bytes):
         self.checker = checker
         self.width = len(headers)
-        self.tokens = _hmac_tokens(key)
+        self.tokens = _Tokens(key)
         assert self.tokens(["проверка"]) == [checker.token("проверка")]
         self._row_base = hashlib.blake2b(digest_size=8, key=checker._row_key)
         self._compiled_row_hashes = compiled.row_hashes(checker._row_key)
@@ -345,7 +360,9 @@ class BlockChecker:
             )
         return self._copy_lines(out, meta, ns, hashes), hashes.tolist(), slow
 
-    def _copy_lines(self, out: list[list[str]], meta: str, ns: list[int], hashes: array) -> str | bytes:
+    def _copy_lines(
+        self, out: list[list[str] | bytes], meta: str, ns: list[int], hashes: array
+    ) -> str | bytes:
         """The COPY text of the clean rows: their fields, ``meta``, number and hash joined by tabs, a line each;
         in C where ``pipelines.native`` is available (a join per row was a tenth of a roster's time)."""
         if self._compiled_copy_lines is not None:
@@ -353,17 +370,18 @@ class BlockChecker:
                 return self._compiled_copy_lines(out, meta, array("q", ns), hashes)
             except ValueError:  # a NUL character in a field (the C side splits on it): the join below
                 pass
+        out = [c.decode().split("\0") if isinstance(c, bytes) else c for c in out]  # token columns from C
         lines = map("\t".join, zip(*out, repeat(meta), map(str, ns), map(str, hashes), strict=False))
         return "\n".join(lines) + "\n"
 
-    def _tokens_or_null(self, values: list) -> list[str]:
+    def _tokens_or_null(self, values: list) -> list[str] | bytes:
         """Tokens of the non-empty values, \\N for None or ""."""
         keep = list(map(truth, values))
         if all(keep):
-            return self.tokens(values)
-        return _expand(self.tokens(compress(values, keep)), keep)
+            return self.tokens.column(values)
+        return self.tokens.column(compress(values, keep), keep)
 
-    def _document_tokens(self, values: list) -> list[str]:
+    def _document_tokens(self, values: list) -> list[str] | bytes:
         """``pseudonymise.document_token``: upper case without spaces, then HMAC."""
         texts = None
         if None not in values and all(map(str.__instancecheck__, values)):
@@ -376,7 +394,7 @@ class BlockChecker:
             texts = ["" if v is None else "".join(str(v).split()).upper() for v in values]
         return self._tokens_or_null(texts)
 
-    def _person_tokens(self, lasts, firsts, middles, births, rows: int) -> list[list[str]]:
+    def _person_tokens(self, lasts, firsts, middles, births, rows: int) -> list[list[str] | bytes]:
         """``pseudonymise.person_token_values`` for a block, column by column (the messages built by ``map``)."""
         none = repeat(None, rows)
         lasts, firsts, middles, births = (
@@ -390,17 +408,19 @@ class BlockChecker:
             forms, dates = list(compress(forms, keep)), list(compress(dates, keep))
         exact, fuzzy, short = (list(map(itemgetter(i), forms)) for i in range(3))
         iso, siso = (list(map(itemgetter(i), dates)) for i in range(2))
-        tokens = self.tokens
+        column = self.tokens.column
         swapped = list(map(is_not, siso, repeat(None)))
         siso = list(compress(siso, swapped))
-        columns = [
-            tokens(map(add, exact, iso)),
-            _expand(tokens(map(add, compress(exact, swapped), siso)), swapped),
-            tokens(map(add, fuzzy, iso)),
-            _expand(tokens(map(add, compress(fuzzy, swapped), siso)), swapped),
-            tokens(map(add, short, iso)),
+        # which of all the block's rows get each token (None: every row)
+        all_rows = None if whole else keep
+        swap_rows = swapped if whole else _expand(swapped, keep, False)
+        return [
+            column(map(add, exact, iso), all_rows),
+            column(map(add, compress(exact, swapped), siso), swap_rows),
+            column(map(add, fuzzy, iso), all_rows),
+            column(map(add, compress(fuzzy, swapped), siso), swap_rows),
+            column(map(add, short, iso), all_rows),
         ]
-        return columns if whole else [_expand(c, keep) for c in columns]
 
     def _row_hashes(self, data: bytes, rows: int) -> array:
         """``RowChecker.row_hash`` of each row (keyed BLAKE2b of its cells joined by \\x1f, UTF-8; ``data`` holds

@@ -37,8 +37,6 @@ SOURCE = Path(__file__).with_name("ingest.c")
 _FLAGS = ("-O3", "-shared", "-fPIC")  # -O3: BLAKE2b 20 % faster than at -O2
 _LIBS = ("-lcrypto",)
 
-Tokens = Callable[[Iterable[str]], list[str]]
-
 
 def cache_dir() -> Path:
     configured = os.environ.get(DIR_ENV)
@@ -106,7 +104,17 @@ def _library():
         return f"cannot load the compiled helper: {exc}"
     c_int64, c_size_t, c_char_p, c_void_p = ctypes.c_int64, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_void_p
     lib.kontingent_hmac_sha256_hex.restype = c_int64
-    lib.kontingent_hmac_sha256_hex.argtypes = [c_char_p, c_char_p, c_size_t, c_void_p, c_int64]
+    lib.kontingent_hmac_sha256_hex.argtypes = [
+        c_char_p,
+        c_char_p,
+        c_size_t,
+        c_int64,
+        c_char_p,
+        c_int64,
+        ctypes.c_int,
+        c_void_p,
+        c_size_t,
+    ]
     lib.kontingent_copy_lines.restype = c_int64
     lib.kontingent_copy_lines.argtypes = [
         c_int64,
@@ -139,34 +147,59 @@ def unavailable_reason() -> str | None:
     return lib if isinstance(lib, str) else None
 
 
-def hmac_sha256_hex(key: bytes) -> Tokens | None:
-    """Values → hex HMAC-SHA-256 tokens of their UTF-8 under ``key``, many per C call; None when not available."""
-    lib = _library()
-    if isinstance(lib, str):
-        return None
-    fn = lib.kontingent_hmac_sha256_hex
-    if len(key) > 64:
-        key = hashlib.sha256(key).digest()
-    key64 = key.ljust(64, b"\0")
-    c_char = ctypes.c_char
+class HmacTokens:
+    """Hex HMAC-SHA-256 tokens of the values' UTF-8 under one key, many per C call.
 
-    def tokens(values: Iterable[str]) -> list[str]:
+    ``tokens(values)`` gives a list of tokens; ``tokens.column(values, keep)`` gives a column ready for
+    ``copy_lines``: the tokens as bytes separated by NUL, with COPY's ``\\N`` for each row whose ``keep`` is false
+    (``values`` then holds one value per true entry). Both raise ``ValueError`` for a value holding a NUL
+    character (the C side splits on it; a checked cell never does): the caller then takes the Python path.
+    """
+
+    def __init__(self, fn, key: bytes) -> None:
+        if len(key) > 64:
+            key = hashlib.sha256(key).digest()
+        self._fn, self._key64 = fn, key.ljust(64, b"\0")
+
+    def _run(self, values: Iterable[str], keep: list[bool] | None, sep: int) -> bytes:
         values = values if isinstance(values, list) else list(values)
         n = len(values)
-        if not n:
-            return []
+        rows = n if keep is None else len(keep)
+        if not rows:
+            return b""
         joined = "\0".join(values)
-        if n != joined.count("\0") + 1:
-            raise ValueError(
-                "a value holds a NUL character"
-            )  # never from a checked cell; the caller falls back
+        if n and n != joined.count("\0") + 1:
+            raise ValueError("a value holds a NUL character")
         data = joined.encode("utf-8")
-        out = bytearray(65 * n - 1)
-        if fn(key64, data, len(data), (c_char * len(out)).from_buffer(out), n) != n:
-            raise RuntimeError("kontingent_hmac_sha256_hex failed")
-        return out.decode("ascii").split("\n")
+        mask = None if keep is None else bytes(keep)
+        out = bytearray(65 * rows)
+        written = self._fn(
+            self._key64,
+            data,
+            len(data),
+            n,
+            mask,
+            rows,
+            sep,
+            (ctypes.c_char * len(out)).from_buffer(out),
+            len(out),
+        )
+        if written < 0:
+            raise ValueError(f"{n} values do not fill the {rows} rows to keep" if keep else "hashing failed")
+        return bytes(memoryview(out)[:written])
 
-    return tokens
+    def __call__(self, values: Iterable[str]) -> list[str]:
+        text = self._run(values, None, 10).decode("ascii")
+        return text.split("\n") if text else []
+
+    def column(self, values: Iterable[str], keep: list[bool] | None = None) -> bytes:
+        return self._run(values, keep, 0)
+
+
+def hmac_sha256_hex(key: bytes) -> HmacTokens | None:
+    """The token maker for ``key`` (see ``HmacTokens``); None when the compiled helper is not available."""
+    lib = _library()
+    return None if isinstance(lib, str) else HmacTokens(lib.kontingent_hmac_sha256_hex, key)
 
 
 def row_hashes(key: bytes) -> Callable[[bytes, int], array] | None:
@@ -187,12 +220,13 @@ def row_hashes(key: bytes) -> Callable[[bytes, int], array] | None:
     return hashes
 
 
-CopyLines = Callable[[list[list[str]], str, array, array], bytes]
+CopyLines = Callable[[list[list[str] | bytes], str, array, array], bytes]
 
 
 def copy_lines() -> CopyLines | None:
     """(columns of COPY text fields, ``meta``, row numbers, row hashes) → the COPY text of the block, a line per
-    row: its fields, ``meta``, its number and its hash, joined by tabs (UTF-8); None when not available.
+    row: its fields, ``meta``, its number and its hash, joined by tabs (UTF-8); None when not available. A
+    column is a list of fields or bytes with the fields separated by NUL (``HmacTokens.column``).
 
     Raises ``ValueError`` when a field holds a NUL character (the C side splits on it)."""
     lib = _library()
@@ -200,13 +234,13 @@ def copy_lines() -> CopyLines | None:
         return None
     fn = lib.kontingent_copy_lines
 
-    def lines(columns: list[list[str]], meta: str, ns: array, hashes: array) -> bytes:
+    def lines(columns: list[list[str] | bytes], meta: str, ns: array, hashes: array) -> bytes:
         rows = len(ns)
         if not rows:
             return b""
         if len(columns) > 256:
             raise ValueError("more than 256 columns")
-        buffers = ["\0".join(column).encode() for column in columns]
+        buffers = [c if isinstance(c, bytes) else "\0".join(c).encode() for c in columns]
         if any(b.count(0) != rows - 1 for b in buffers):
             raise ValueError("a field holds a NUL character, or a column is not as long as the others")
         encoded = meta.encode()

@@ -1,8 +1,8 @@
 /* The per-row loops of ingestion, many rows per call (loaded by pipelines/native/__init__.py).
  *
- * HMAC-SHA-256 tokens: in Python each token costs about 0.9 µs, nearly all of it calls and objects around two SHA-256 copies; here
- * the keyed inner and outer states are copied as plain structs and OpenSSL's SHA-256 (SHA-NI where the CPU has
- * it) does the hashing: about 0.15 µs a token, with the Python side joining and splitting the strings. */
+ * HMAC-SHA-256 tokens: in Python each token costs about 0.9 µs, nearly all of it calls and objects around two
+ * SHA-256 copies; here the keyed inner and outer states are copied as plain structs and OpenSSL's SHA-256
+ * (SHA-NI where the CPU has it) does the hashing: about 0.15 µs a token. */
 #define OPENSSL_SUPPRESS_DEPRECATED /* SHA256_Init/Update/Final: deprecated in OpenSSL 3, still exported */
 #include <openssl/sha.h>
 #include <stdint.h>
@@ -11,39 +11,48 @@
 static const char HEX[] = "0123456789abcdef";
 
 /* key64: the key padded to the 64-byte block (hashed first when longer, as HMAC does; the caller does that).
- * data: the messages separated by NUL bytes (size bytes; a message cannot hold NUL).
- * out: room for cap tokens, written as 64 lowercase hex digits each, separated by '\n' (65 * cap - 1 bytes).
- * Returns the number of tokens written, or -1 (more messages than cap, or OpenSSL failed). */
-int64_t kontingent_hmac_sha256_hex(const unsigned char *key64, const unsigned char *data, size_t size, char *out,
-                                   int64_t cap) {
+ * data: n messages separated by NUL bytes (size bytes; a message cannot hold NUL).
+ * mask: NULL when every one of rows rows has a message, else rows bytes: a row whose byte is 0 gets \N (COPY's
+ * NULL) and takes no message. out: each row's 64 lowercase hex digits (or \N), rows separated by the byte sep.
+ * Returns the bytes written, or -1 (the messages do not match the rows, more than cap bytes, OpenSSL failed). */
+int64_t kontingent_hmac_sha256_hex(const unsigned char *key64, const unsigned char *data, size_t size, int64_t n,
+                                   const unsigned char *mask, int64_t rows, int sep, char *out, size_t cap) {
     SHA256_CTX inner, outer, ctx;
     unsigned char pad[64], digest[SHA256_DIGEST_LENGTH];
     const unsigned char *p = data, *end = data + size, *q;
-    int64_t n = 0;
+    char *o = out, *limit = out + cap;
+    int64_t r, used = 0;
     int j;
 
     for (j = 0; j < 64; j++) pad[j] = key64[j] ^ 0x36;
     if (!SHA256_Init(&inner) || !SHA256_Update(&inner, pad, 64)) return -1;
     for (j = 0; j < 64; j++) pad[j] = key64[j] ^ 0x5c;
     if (!SHA256_Init(&outer) || !SHA256_Update(&outer, pad, 64)) return -1;
-    for (;;) {
-        q = memchr(p, 0, (size_t)(end - p));
-        if (q == NULL) q = end;
-        if (n >= cap) return -1;
-        ctx = inner;
-        if (!SHA256_Update(&ctx, p, (size_t)(q - p)) || !SHA256_Final(digest, &ctx)) return -1;
-        ctx = outer;
-        if (!SHA256_Update(&ctx, digest, sizeof digest) || !SHA256_Final(digest, &ctx)) return -1;
-        char *o = out + 65 * n;
-        for (j = 0; j < SHA256_DIGEST_LENGTH; j++) {
-            o[2 * j] = HEX[digest[j] >> 4];
-            o[2 * j + 1] = HEX[digest[j] & 15];
+    for (r = 0; r < rows; r++) {
+        if (limit - o < 65) return -1;
+        if (mask != NULL && !mask[r]) {
+            *o++ = '\\';
+            *o++ = 'N';
+        } else {
+            if (used == n) return -1; /* fewer messages than rows to take them */
+            q = memchr(p, 0, (size_t)(end - p));
+            if (q == NULL) q = end;
+            ctx = inner;
+            if (!SHA256_Update(&ctx, p, (size_t)(q - p)) || !SHA256_Final(digest, &ctx)) return -1;
+            ctx = outer;
+            if (!SHA256_Update(&ctx, digest, sizeof digest) || !SHA256_Final(digest, &ctx)) return -1;
+            for (j = 0; j < SHA256_DIGEST_LENGTH; j++) {
+                o[2 * j] = HEX[digest[j] >> 4];
+                o[2 * j + 1] = HEX[digest[j] & 15];
+            }
+            o += 64;
+            used++;
+            p = q + 1;
         }
-        n++;
-        if (q == end) return n;
-        o[64] = '\n';
-        p = q + 1;
+        if (r + 1 < rows) *o++ = (char)sep;
     }
+    if (used != n || (n > 0 && p != end + 1)) return -1; /* messages left over */
+    return (int64_t)(o - out);
 }
 
 /* BLAKE2b (RFC 7693), keyed, for the row hash. OpenSSL's BLAKE2BMAC costs more per record in set-up (a context

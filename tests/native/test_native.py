@@ -12,7 +12,7 @@ from array import array
 import pytest
 
 from pipelines import native
-from pipelines.ingest.vectorised import _hmac_tokens, _python_tokens
+from pipelines.ingest.vectorised import _python_tokens, _Tokens
 
 needs_compiler = pytest.mark.skipif(
     shutil.which(os.environ.get("CC") or "cc") is None,
@@ -41,6 +41,24 @@ def test_tokens_are_hmac_sha256(key):
     assert tokens(values) == [hmac.new(key, v.encode(), hashlib.sha256).hexdigest() for v in values]
     assert tokens([]) == []
     assert tokens(iter(["а", "б"])) == tokens(["а", "б"])
+
+
+@needs_compiler
+def test_token_columns_put_null_where_no_value_is_kept():
+    rng = random.Random(11)
+    values = _texts(rng)
+    keep = [rng.random() < 0.4 for _ in range(len(values) * 2)]
+    kept = values[: sum(keep)]
+    tokens = native.hmac_sha256_hex(b"key")
+    expected = iter(hmac.new(b"key", v.encode(), hashlib.sha256).hexdigest() for v in kept)
+    assert tokens.column(kept, keep) == "\0".join(next(expected) if k else "\\N" for k in keep).encode()
+    assert tokens.column(values) == "\0".join(tokens(values)).encode()
+    assert tokens.column([], [False, False]) == b"\\N\0\\N"
+    assert tokens.column([], []) == b""
+    with pytest.raises(ValueError, match="do not fill"):
+        tokens.column(kept[:-1], keep)  # one value short
+    with pytest.raises(ValueError, match="do not fill"):
+        tokens.column([*kept, "лишнее"], keep)  # one value too many
 
 
 @needs_compiler
@@ -87,7 +105,7 @@ def test_copy_lines_are_the_joined_fields():
 @needs_compiler
 def test_a_nul_in_a_value_takes_the_python_path():
     values = ["до\x00после", "обычное"]
-    assert _hmac_tokens(b"key")(values) == _python_tokens(b"key")(values)
+    assert _Tokens(b"key")(values) == _python_tokens(b"key")(values)
     with pytest.raises(ValueError, match="NUL"):
         native.hmac_sha256_hex(b"key")(values)
 
@@ -128,9 +146,7 @@ def test_without_the_helper_ingestion_uses_python(fresh_native, monkeypatch, env
         monkeypatch.setenv(name, value)
     assert reason in native.unavailable_reason()
     assert native.hmac_sha256_hex(b"key") is None and native.row_hashes(b"key") is None
-    assert _hmac_tokens(b"key")(["Иванов"]) == [
-        hmac.new(b"key", "Иванов".encode(), hashlib.sha256).hexdigest()
-    ]
+    assert _Tokens(b"key")(["Иванов"]) == [hmac.new(b"key", "Иванов".encode(), hashlib.sha256).hexdigest()]
 
 
 def test_a_compiler_error_is_reported_not_raised(fresh_native, monkeypatch, tmp_path):
