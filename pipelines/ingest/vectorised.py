@@ -385,11 +385,13 @@ class BlockChecker:
         """``pseudonymise.document_token``: upper case without spaces, then HMAC."""
         texts = None
         if None not in values and all(map(str.__instancecheck__, values)):
-            # Usually the only whitespace is plain spaces: two calls a value, then one check over the column.
-            texts = list(map(str.upper, map(str.replace, values, repeat(" "), repeat(""))))
-            joined = "".join(texts)
-            if joined.split(maxsplit=1) != [joined]:
-                texts = None  # other whitespace somewhere: the general spelling below
+            # Usually the only whitespace is plain spaces: the whole column as one string, two calls in all and
+            # one check for other whitespace (NUL is not whitespace; a value holding one splits into two).
+            joined = "\0".join(values).replace(" ", "").upper()
+            if not joined or joined.split(maxsplit=1) == [joined]:
+                texts = joined.split("\0")
+                if len(texts) != len(values):
+                    texts = None
         if texts is None:
             texts = ["" if v is None else "".join(str(v).split()).upper() for v in values]
         return self._tokens_or_null(texts)
