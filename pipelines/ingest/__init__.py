@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -185,7 +186,7 @@ def _duplicate(n: int) -> Issue:
 
 
 def _count_clean_block(
-    report: ValidationReport, seen: set[int], text: str | bytes, hashes: list[int]
+    report: ValidationReport, seen: set[int], text: str | bytes, hashes: Sequence[int]
 ) -> None:
     """Clean rows of a block (their COPY text and row hashes): accepted unless they repeat an earlier row."""
     lines = None

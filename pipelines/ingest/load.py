@@ -13,6 +13,7 @@ import json
 import os
 import tempfile
 import time
+from array import array
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ import psycopg
 from psycopg import sql
 from psycopg.copy import QueuedLibpqWriter
 
+from pipelines import native
 from pipelines.contract import Source
 from pipelines.ingest.landing import LandingFile, file_sha256, parse_landing_path
 from pipelines.ingest.readers import FileNotice, FileRejected, cell_text
@@ -339,6 +341,7 @@ class _SeenRows:
         self.buffer = bytearray(self.size >> 3)
         self.bits = np.frombuffer(self.buffer, dtype=np.uint8)  # the same memory, for whole blocks
         self.maybe_duplicates = False
+        self._compiled_add = native.bloom_add()  # row after row in C; numpy below where it is not available
 
     def _positions(self, hashes: np.ndarray) -> np.ndarray:
         """Bit positions (rows × probes) by double hashing on the 64-bit row hash (the step from bits 26 on)."""
@@ -348,8 +351,13 @@ class _SeenRows:
         step = ((h >> np.uint64(26)) & mask) | np.uint64(1)
         return (first[:, None] + step[:, None] * np.arange(self.PROBES, dtype=np.uint64)) & mask
 
-    def add_many(self, hashes: list[int]) -> None:
-        if not hashes:
+    def add_many(self, hashes: array | list[int]) -> None:
+        if not len(hashes):
+            return
+        if self._compiled_add is not None:
+            rows = hashes if isinstance(hashes, array) else array("q", hashes)
+            hit = self._compiled_add(self.buffer, self.size, rows, self.PROBES)
+            self.maybe_duplicates = self.maybe_duplicates or hit
             return
         values = np.array(hashes, dtype=np.int64)
         positions = self._positions(values)
@@ -404,7 +412,7 @@ class _RowSink:
     def maybe_duplicates(self) -> bool:
         return self.seen.maybe_duplicates
 
-    def clean_block(self, text: str | bytes, hashes: list[int]) -> None:
+    def clean_block(self, text: str | bytes, hashes: array) -> None:
         """Rows the vectorised engine found clean: ready COPY text and their row hashes."""
         self.total += len(hashes)
         self.accepted += len(hashes)

@@ -1,8 +1,8 @@
 """Compiled helpers for the hot loops, built on first use where a C compiler is at hand; Python otherwise.
 
 The per-row loops of ingestion that Python spends most of a pupil roster's time on, many rows per call: the
-HMAC-SHA-256 tokens (``hmac_sha256_hex``; eight per roster row), the keyed BLAKE2b row hash (``row_hashes``)
-and the COPY lines of a block (``copy_lines``). The C source (``ingest.c``; OpenSSL's SHA-256, the RFC's
+HMAC-SHA-256 tokens (``hmac_sha256_hex``; eight per roster row), the keyed BLAKE2b row hash (``row_hashes``),
+the duplicate-row filter (``bloom_add``) and the COPY lines of a block (``copy_lines``). The C source (``ingest.c``; OpenSSL's SHA-256, the RFC's
 BLAKE2b) is compiled once per machine into a cache folder and loaded with ``ctypes``; nothing is compiled at
 install time, so a machine without ``cc`` or OpenSSL's headers still works, on the pure-Python paths that give
 the same values (the callers check the hashes against the Python definitions before using them, and tests
@@ -128,6 +128,8 @@ def _library():
         c_void_p,
         c_size_t,
     ]
+    lib.kontingent_bloom_add.restype = ctypes.c_int
+    lib.kontingent_bloom_add.argtypes = [c_void_p, ctypes.c_uint64, c_void_p, c_int64, ctypes.c_int]
     lib.kontingent_row_hashes.restype = c_int64
     lib.kontingent_row_hashes.argtypes = [
         c_char_p,
@@ -218,6 +220,23 @@ def row_hashes(key: bytes) -> Callable[[bytes, int], array] | None:
         return out
 
     return hashes
+
+
+def bloom_add() -> Callable[[bytearray, int, array, int], bool] | None:
+    """(filter bits, their number (a power of two), row hashes, probes) → set each row's bits in turn, True when
+    some row found all its bits already set (``_SeenRows.add`` per row); None when not available."""
+    lib = _library()
+    if isinstance(lib, str):
+        return None
+    fn = lib.kontingent_bloom_add
+
+    def add(bits: bytearray, size: int, hashes: array, probes: int) -> bool:
+        if len(bits) * 8 != size or size & (size - 1):
+            raise ValueError("the filter's size is not its bits, or not a power of two")
+        buffer = (ctypes.c_char * len(bits)).from_buffer(bits)
+        return bool(fn(buffer, size, hashes.buffer_info()[0], len(hashes), probes))
+
+    return add
 
 
 CopyLines = Callable[[list[list[str] | bytes], str, array, array], bytes]

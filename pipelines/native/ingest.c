@@ -218,3 +218,26 @@ int64_t kontingent_copy_lines(int64_t rows, int64_t ncols, const char *const *co
     }
     return (int64_t)(o - out);
 }
+
+/* The duplicate-row Bloom filter of one file (pipelines/ingest/load.py, _SeenRows): set each row hash's probes bits
+ * (double hashing: the first position from the hash's low bits, the step from bits 26 on, bits a power of two)
+ * one row after another, as _SeenRows.add does. Returns 1 when some row found all its bits already set (an
+ * earlier row, maybe the same: the SQL check decides), else 0. */
+int kontingent_bloom_add(uint8_t *bits, uint64_t size, const int64_t *hashes, int64_t n, int probes) {
+    uint64_t mask = size - 1;
+    int hit = 0;
+    for (int64_t r = 0; r < n; r++) {
+        uint64_t h = (uint64_t)hashes[r], first = h & mask, step = ((h >> 26) & mask) | 1;
+        int all = 1;
+        for (int i = 0; i < probes; i++) {
+            uint64_t at = (first + step * (uint64_t)i) & mask;
+            uint8_t bit = (uint8_t)(1u << (at & 7));
+            if (!(bits[at >> 3] & bit)) {
+                all = 0;
+                bits[at >> 3] |= bit;
+            }
+        }
+        hit |= all;
+    }
+    return hit;
+}

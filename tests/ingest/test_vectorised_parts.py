@@ -42,6 +42,19 @@ def test_blank_lines_match_the_readers_definition(text, delimiter):
     assert _blank_lines(text, delimiter) == _blank_lines_by_definition(text, delimiter)
 
 
+@pytest.fixture(params=["compiled", "numpy"])
+def bloom_path(request, monkeypatch):
+    """The filter's blocks set in C (``pipelines.native``) and in numpy (a machine without a C compiler)."""
+    from pipelines import native
+
+    if request.param == "numpy":
+        monkeypatch.setattr(native, "bloom_add", lambda: None)
+    elif native.bloom_add() is None:
+        pytest.skip(f"no compiled helper: {native.unavailable_reason()}")
+    return request.param
+
+
+@pytest.mark.usefixtures("bloom_path")
 @pytest.mark.parametrize("file_bytes", [None, 1_000, 40_000 * 40])
 def test_bloom_filter_sets_the_same_bits_a_block_at_a_time_as_row_by_row(file_bytes):
     rng = random.Random(7)
@@ -65,6 +78,7 @@ def test_bloom_filter_is_sized_by_the_file():
     assert len(_SeenRows(2**30).buffer) == len(_SeenRows().buffer) == _SeenRows.MAX_BITS >> 3  # 8 MB
 
 
+@pytest.mark.usefixtures("bloom_path")
 @pytest.mark.parametrize("where", ["same block", "later block"])
 def test_bloom_filter_flags_a_repeated_row(where):
     rng = random.Random(11)
@@ -79,6 +93,7 @@ def test_bloom_filter_flags_a_repeated_row(where):
     assert seen.maybe_duplicates
 
 
+@pytest.mark.usefixtures("bloom_path")
 def test_bloom_filter_of_a_big_narrow_file_raises_no_false_alarm():
     """400 000 distinct absences rows (16.4 MB): the filter must not send the file to the SQL duplicate check."""
     import numpy as np
@@ -89,3 +104,14 @@ def test_bloom_filter_of_a_big_narrow_file_raises_no_false_alarm():
     for start in range(0, len(hashes), 22_000):
         seen.add_many(hashes[start : start + 22_000])
     assert not seen.maybe_duplicates
+
+
+@pytest.mark.parametrize("limit", [8, 9, 16])
+def test_lines_shorter_than_agrees_with_splitting(limit):
+    from pipelines.ingest.vectorised import _lines_shorter_than
+
+    rng = random.Random(limit)
+    for _ in range(3000):
+        raw = bytes(rng.choice(b"ab\n") if rng.random() < 0.5 else 97 for _ in range(rng.randrange(40)))
+        expected = len(raw) <= limit or max(map(len, raw.split(b"\n"))) < limit
+        assert _lines_shorter_than(raw, limit) == expected, raw
