@@ -137,6 +137,7 @@ def _library():
         c_char_p,
         c_size_t,
         ctypes.c_int,
+        ctypes.c_int,
         c_void_p,
         c_int64,
     ]
@@ -204,18 +205,22 @@ def hmac_sha256_hex(key: bytes) -> HmacTokens | None:
     return None if isinstance(lib, str) else HmacTokens(lib.kontingent_hmac_sha256_hex, key)
 
 
-def row_hashes(key: bytes) -> Callable[[bytes, int], array] | None:
-    """(``rows`` records joined by ``\\n`` as UTF-8, ``rows``) → each record's keyed BLAKE2b, 8 bytes read as a
-    signed big-endian number (``hashlib.blake2b(record, digest_size=8, key=key)``), as an ``array("q")``; None
-    when not available."""
+def row_hashes(key: bytes) -> Callable[..., array] | None:
+    """(``rows`` records as UTF-8, ``rows``, ``delimiter``, ``crlf``) → each record's keyed BLAKE2b, 8 bytes read
+    as a signed big-endian number (``hashlib.blake2b(record, digest_size=8, key=key)``), as an ``array("q")``;
+    None when not available. The records are separated by ``\\n`` (``\\r\\n`` with ``crlf``), their cells by
+    ``delimiter`` (an ASCII character, hashed as \\x1f) or by \\x1f already (``delimiter`` None)."""
     lib = _library()
     if isinstance(lib, str) or not 1 <= len(key) <= 64:
         return None
     fn = lib.kontingent_row_hashes
 
-    def hashes(data: bytes, rows: int) -> array:
+    def hashes(data: bytes, rows: int, delimiter: str | None = None, crlf: bool = False) -> array:
         out = array("q", bytes(8 * rows))
-        if rows and fn(key, len(key), data, len(data), 10, out.buffer_info()[0], rows) != rows:
+        delim = -1 if delimiter is None else ord(delimiter)
+        if delim > 127:
+            raise ValueError("the delimiter is not ASCII")
+        if rows and fn(key, len(key), data, len(data), delim, int(crlf), out.buffer_info()[0], rows) != rows:
             raise ValueError(f"the records are not {rows} lines")
         return out
 

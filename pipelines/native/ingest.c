@@ -112,12 +112,21 @@ static void b2b_compress(uint64_t h[8], const uint8_t block[128], uint64_t t, in
     for (i = 0; i < 8; i++) h[i] ^= v[i] ^ v[i + 8];
 }
 
+/* A chunk of a record into a block buffer, the delimiter byte (if any) turned into the unit separator 0x1f. */
+static void take(uint8_t *block, const unsigned char *p, size_t len, int delim) {
+    memcpy(block, p, len);
+    if (delim >= 0)
+        for (size_t k = 0; k < len; k++)
+            if (block[k] == (uint8_t)delim) block[k] = 0x1f;
+}
+
 /* Keyed BLAKE2b with an 8-byte digest of each record (RowChecker.row_hash: hashlib.blake2b(record,
- * digest_size=8, key=key)), read as a signed big-endian 64-bit number. key: 1 to 64 bytes. data: the records
- * separated by the byte sep (size bytes); out: room for cap numbers. Returns the number of records hashed, or
- * -1 (more records than cap, or a key of the wrong length). */
+ * digest_size=8, key=key) of the record's cells joined by 0x1f), read as a signed big-endian 64-bit number.
+ * key: 1 to 64 bytes. data: the records separated by \n, or by \r\n when crlf (after the last, nothing);
+ * delim: the byte between cells, hashed as 0x1f (-1: the cells are joined by 0x1f already). out: room for cap
+ * numbers. Returns the number of records hashed, or -1 (more records than cap, a key of the wrong length). */
 int64_t kontingent_row_hashes(const unsigned char *key, size_t key_len, const unsigned char *data, size_t size,
-                              int sep, int64_t *out, int64_t cap) {
+                              int delim, int crlf, int64_t *out, int64_t cap) {
     uint64_t keyed[8], after_key[8], h[8];
     uint8_t block[128];
     const unsigned char *p = data, *end = data + size, *q;
@@ -127,8 +136,6 @@ int64_t kontingent_row_hashes(const unsigned char *key, size_t key_len, const un
     if (key_len < 1 || key_len > 64) return -1;
     for (i = 0; i < 8; i++) keyed[i] = B2B_IV[i];
     keyed[0] ^= 0x01010000ULL ^ ((uint64_t)key_len << 8) ^ 8;
-    memset(block, 0, sizeof block);
-    memcpy(block, key, key_len);
     /* The key block comes first in every record's hash, and is the last block only for an empty record: the
      * state after it is the same for every other record, so it is computed once. */
     memset(block, 0, sizeof block);
@@ -136,8 +143,14 @@ int64_t kontingent_row_hashes(const unsigned char *key, size_t key_len, const un
     memcpy(after_key, keyed, sizeof after_key);
     b2b_compress(after_key, block, 128, 0);
     for (;;) {
-        q = memchr(p, sep, (size_t)(end - p));
-        if (q == NULL) q = end;
+        const unsigned char *next;
+        q = memchr(p, '\n', (size_t)(end - p));
+        if (q == NULL) {
+            q = next = end;
+        } else {
+            next = q + 1;
+            if (crlf && q > p && q[-1] == '\r') q--;
+        }
         if (n >= cap) return -1;
         size_t len = (size_t)(q - p), done = 0;
         if (len == 0) {
@@ -148,18 +161,19 @@ int64_t kontingent_row_hashes(const unsigned char *key, size_t key_len, const un
         } else {
             memcpy(h, after_key, sizeof h);
             while (len - done > 128) {
-                b2b_compress(h, p + done, 128 + done + 128, 0);
+                take(block, p + done, 128, delim);
+                b2b_compress(h, block, 128 + done + 128, 0);
                 done += 128;
             }
             memset(block, 0, sizeof block);
-            memcpy(block, p + done, len - done);
+            take(block, p + done, len - done, delim);
             b2b_compress(h, block, 128 + len, 1);
         }
         uint64_t v = 0;
         for (i = 0; i < 8; i++) v = (v << 8) | ((h[0] >> (8 * i)) & 0xff);
         out[n++] = (int64_t)v;
-        if (q == end) return n;
-        p = q + 1;
+        if (q == end) return n; /* the last record: no line end after it */
+        p = next;
     }
 }
 

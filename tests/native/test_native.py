@@ -20,7 +20,7 @@ needs_compiler = pytest.mark.skipif(
 )
 
 KEYS = [b"k", b"\x00" * 16, bytes(range(32)), bytes(range(64)), bytes(range(100))]
-_ALPHABET = "абвгдеёжзийклмнопрстуфхцчшщъыьэюяӨөҮүҺһABCxyz0123456789 -|.,\x1f\t\\😀"
+_ALPHABET = "абвгдеёжзийклмнопрстуфхцчшщъыьэюяӨөҮүҺһABCxyz0123456789 -|.,\x1f\t\\😀"  # no ";" nor "\r"
 
 
 def _texts(rng: random.Random) -> list[str]:
@@ -76,6 +76,13 @@ def test_row_hashes_are_keyed_blake2b(key):
     assert hashes(b"", 1).tolist() == expected[:1]  # one empty record
     with pytest.raises(ValueError, match="not 3 lines"):
         hashes(b"a\nb", 3)
+    # cells separated by a delimiter (hashed as \x1f), records by \r\n
+    raw = [r.replace(b"\x1f", b";") for r in records]
+    assert all(b";" not in r for r in records) and all(b"\r" not in r for r in records)
+    assert hashes(b"\r\n".join(raw), len(raw), ";", True).tolist() == expected
+    assert hashes(b"\n".join(raw), len(raw), ";").tolist() == expected
+    with pytest.raises(ValueError, match="ASCII"):
+        hashes(b"", 1, "№")
 
 
 @needs_compiler
