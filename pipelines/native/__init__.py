@@ -64,11 +64,11 @@ def build() -> Path:
     if os.environ.get(NATIVE_ENV, "1").strip() == "0":
         raise Unavailable(f"{NATIVE_ENV}=0")
     compiler = os.environ.get("CC") or "cc"
-    if shutil.which(compiler) is None:
-        raise Unavailable(f"no C compiler ({compiler!r} is not on PATH)")
     target = _library_path(compiler)
     if target.exists():
-        return target
+        return target  # built before (a machine whose compiler has gone since still uses it)
+    if shutil.which(compiler) is None:
+        raise Unavailable(f"no C compiler ({compiler!r} is not on PATH)")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         # Compiled beside the target and renamed into place: two processes building at once both succeed.
