@@ -120,15 +120,42 @@ class _Tokens:
                 pass
         return self.python(values)
 
-    def column(self, values: Iterable[str], keep: list[bool] | None = None) -> list[str] | bytes:
+    def prepare(self, values: Iterable[str]) -> list[str] | compiled.Joined:
+        """Values as ``column`` takes them, built once where several columns share them (a birth date)."""
         values = values if isinstance(values, list) else list(values)
         if self.native is not None:
             try:
-                return self.native.column(values, keep)
+                return compiled.joined(values)
             except ValueError:  # as above
                 pass
-        tokens = self.python(values)
+        return values
+
+    def column(
+        self,
+        values: Iterable[str] | compiled.Joined,
+        keep: list[bool] | None = None,
+        suffixes: Iterable[str] | compiled.Joined | None = None,
+    ) -> list[str] | bytes:
+        """The tokens of ``values`` (each followed by its suffix, if given) for the rows where ``keep`` is true
+        (all rows without it), ``\\N`` for the others."""
+        values, suffixes = _strings(values, keep_joined=True), _strings(suffixes, keep_joined=True)
+        if self.native is not None:
+            try:
+                return self.native.column(values, keep, suffixes)
+            except ValueError:  # as above
+                pass
+        values, suffixes = _strings(values), _strings(suffixes)
+        tokens = self.python(values if suffixes is None else map(add, values, suffixes))
         return tokens if keep is None else _expand(tokens, keep)
+
+
+def _strings(values: Iterable[str] | compiled.Joined | None, keep_joined: bool = False):
+    """A list of the values (an iterator read once, so that a second path can read them too)."""
+    if isinstance(values, compiled.Joined):
+        if keep_joined:
+            return values
+        return values.data.decode().split("\0") if values.n else []
+    return values if values is None or isinstance(values, list) else list(values)
 
 
 def _python_tokens(key: bytes) -> Callable[[Iterable[str]], list[str]]:
@@ -411,18 +438,19 @@ class BlockChecker:
             forms, dates = list(compress(forms, keep)), list(compress(dates, keep))
         exact, fuzzy, short = (list(map(itemgetter(i), forms)) for i in range(3))
         iso, siso = (list(map(itemgetter(i), dates)) for i in range(2))
-        column = self.tokens.column
+        column, prepare = self.tokens.column, self.tokens.prepare
         swapped = list(map(is_not, siso, repeat(None)))
-        siso = list(compress(siso, swapped))
+        siso = prepare(compress(siso, swapped))
         # which of all the block's rows get each token (None: every row)
         all_rows = None if whole else keep
         swap_rows = swapped if whole else _expand(swapped, keep, False)
+        iso = prepare(iso)  # the message is the name form, then the date: joined in C, each part joined once
         return [
-            column(map(add, exact, iso), all_rows),
-            column(map(add, compress(exact, swapped), siso), swap_rows),
-            column(map(add, fuzzy, iso), all_rows),
-            column(map(add, compress(fuzzy, swapped), siso), swap_rows),
-            column(map(add, short, iso), all_rows),
+            column(exact, all_rows, iso),
+            column(compress(exact, swapped), swap_rows, siso),
+            column(fuzzy, all_rows, iso),
+            column(compress(fuzzy, swapped), swap_rows, siso),
+            column(short, all_rows, iso),
         ]
 
     def _row_hashes(self, data: RowsText, rows: int) -> array:

@@ -30,6 +30,7 @@ from array import array
 from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path
+from typing import NamedTuple
 
 NATIVE_ENV = "KONTINGENT_NATIVE"
 DIR_ENV = "KONTINGENT_NATIVE_DIR"
@@ -108,6 +109,8 @@ def _library():
         c_char_p,
         c_char_p,
         c_size_t,
+        c_char_p,
+        c_size_t,
         c_int64,
         c_char_p,
         c_int64,
@@ -150,13 +153,31 @@ def unavailable_reason() -> str | None:
     return lib if isinstance(lib, str) else None
 
 
+class Joined(NamedTuple):
+    """Values joined by NUL as UTF-8, with their number: one input of the token maker, built once when several
+    token columns share it (a birth date goes into three)."""
+
+    data: bytes
+    n: int
+
+
+def joined(values: Iterable[str]) -> Joined:
+    """Raises ``ValueError`` for a value holding a NUL character (the C side splits on it; a checked cell never
+    does): the caller then takes the Python path."""
+    values = values if isinstance(values, list) else list(values)
+    text = "\0".join(values)
+    if values and len(values) != text.count("\0") + 1:
+        raise ValueError("a value holds a NUL character")
+    return Joined(text.encode("utf-8"), len(values))
+
+
 class HmacTokens:
     """Hex HMAC-SHA-256 tokens of the values' UTF-8 under one key, many per C call.
 
-    ``tokens(values)`` gives a list of tokens; ``tokens.column(values, keep)`` gives a column ready for
+    ``tokens(values)`` gives a list of tokens; ``tokens.column(values, keep, suffixes)`` gives a column ready for
     ``copy_lines``: the tokens as bytes separated by NUL, with COPY's ``\\N`` for each row whose ``keep`` is false
-    (``values`` then holds one value per true entry). Both raise ``ValueError`` for a value holding a NUL
-    character (the C side splits on it; a checked cell never does): the caller then takes the Python path.
+    (``values`` then holds one value per true entry); each value followed by its suffix, if given, makes the
+    message. Values are strings or ``Joined``. Both raise ``ValueError`` as ``joined`` does.
     """
 
     def __init__(self, fn, key: bytes) -> None:
@@ -164,24 +185,30 @@ class HmacTokens:
             key = hashlib.sha256(key).digest()
         self._fn, self._key64 = fn, key.ljust(64, b"\0")
 
-    def _run(self, values: Iterable[str], keep: list[bool] | None, sep: int) -> bytes:
-        values = values if isinstance(values, list) else list(values)
-        n = len(values)
+    def _run(
+        self,
+        values: Iterable[str] | Joined,
+        keep: list[bool] | None,
+        sep: int,
+        suffixes: Iterable[str] | Joined | None,
+    ) -> bytes:
+        first = values if isinstance(values, Joined) else joined(values)
+        second = suffixes if suffixes is None or isinstance(suffixes, Joined) else joined(suffixes)
+        n = first.n
+        if second is not None and second.n != n:
+            raise ValueError(f"{n} values, {second.n} suffixes")
         rows = n if keep is None else len(keep)
         if not rows:
             return b""
-        joined = "\0".join(values)
-        if n and n != joined.count("\0") + 1:
-            raise ValueError("a value holds a NUL character")
-        data = joined.encode("utf-8")
-        mask = None if keep is None else bytes(keep)
         out = bytearray(65 * rows)
         written = self._fn(
             self._key64,
-            data,
-            len(data),
+            first.data,
+            len(first.data),
+            None if second is None else second.data,
+            0 if second is None else len(second.data),
             n,
-            mask,
+            None if keep is None else bytes(keep),
             rows,
             sep,
             (ctypes.c_char * len(out)).from_buffer(out),
@@ -192,11 +219,16 @@ class HmacTokens:
         return bytes(memoryview(out)[:written])
 
     def __call__(self, values: Iterable[str]) -> list[str]:
-        text = self._run(values, None, 10).decode("ascii")
+        text = self._run(values, None, 10, None).decode("ascii")
         return text.split("\n") if text else []
 
-    def column(self, values: Iterable[str], keep: list[bool] | None = None) -> bytes:
-        return self._run(values, keep, 0)
+    def column(
+        self,
+        values: Iterable[str] | Joined,
+        keep: list[bool] | None = None,
+        suffixes: Iterable[str] | Joined | None = None,
+    ) -> bytes:
+        return self._run(values, keep, 0, suffixes)
 
 
 def hmac_sha256_hex(key: bytes) -> HmacTokens | None:

@@ -11,15 +11,17 @@
 static const char HEX[] = "0123456789abcdef";
 
 /* key64: the key padded to the 64-byte block (hashed first when longer, as HMAC does; the caller does that).
- * data: n messages separated by NUL bytes (size bytes; a message cannot hold NUL).
+ * data: n messages separated by NUL bytes (size bytes; a message cannot hold NUL); data2, unless NULL: n more
+ * (size2 bytes), each appended to its message (a name form and a birth date, say).
  * mask: NULL when every one of rows rows has a message, else rows bytes: a row whose byte is 0 gets \N (COPY's
  * NULL) and takes no message. out: each row's 64 lowercase hex digits (or \N), rows separated by the byte sep.
  * Returns the bytes written, or -1 (the messages do not match the rows, more than cap bytes, OpenSSL failed). */
-int64_t kontingent_hmac_sha256_hex(const unsigned char *key64, const unsigned char *data, size_t size, int64_t n,
-                                   const unsigned char *mask, int64_t rows, int sep, char *out, size_t cap) {
+int64_t kontingent_hmac_sha256_hex(const unsigned char *key64, const unsigned char *data, size_t size,
+                                   const unsigned char *data2, size_t size2, int64_t n, const unsigned char *mask,
+                                   int64_t rows, int sep, char *out, size_t cap) {
     SHA256_CTX inner, outer, ctx;
     unsigned char pad[64], digest[SHA256_DIGEST_LENGTH];
-    const unsigned char *p = data, *end = data + size, *q;
+    const unsigned char *p = data, *end = data + size, *q, *p2 = data2, *end2 = data2 + size2, *q2 = NULL;
     char *o = out, *limit = out + cap;
     int64_t r, used = 0;
     int j;
@@ -38,7 +40,14 @@ int64_t kontingent_hmac_sha256_hex(const unsigned char *key64, const unsigned ch
             q = memchr(p, 0, (size_t)(end - p));
             if (q == NULL) q = end;
             ctx = inner;
-            if (!SHA256_Update(&ctx, p, (size_t)(q - p)) || !SHA256_Final(digest, &ctx)) return -1;
+            if (!SHA256_Update(&ctx, p, (size_t)(q - p))) return -1;
+            if (data2 != NULL) {
+                q2 = memchr(p2, 0, (size_t)(end2 - p2));
+                if (q2 == NULL) q2 = end2;
+                if (!SHA256_Update(&ctx, p2, (size_t)(q2 - p2))) return -1;
+                p2 = q2 + 1;
+            }
+            if (!SHA256_Final(digest, &ctx)) return -1;
             ctx = outer;
             if (!SHA256_Update(&ctx, digest, sizeof digest) || !SHA256_Final(digest, &ctx)) return -1;
             for (j = 0; j < SHA256_DIGEST_LENGTH; j++) {
@@ -51,7 +60,7 @@ int64_t kontingent_hmac_sha256_hex(const unsigned char *key64, const unsigned ch
         }
         if (r + 1 < rows) *o++ = (char)sep;
     }
-    if (used != n || (n > 0 && p != end + 1)) return -1; /* messages left over */
+    if (used != n || (n > 0 && (p != end + 1 || (data2 != NULL && p2 != end2 + 1)))) return -1; /* left over */
     return (int64_t)(o - out);
 }
 

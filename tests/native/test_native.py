@@ -54,6 +54,14 @@ def test_token_columns_put_null_where_no_value_is_kept():
     assert tokens.column(kept, keep) == "\0".join(next(expected) if k else "\\N" for k in keep).encode()
     assert tokens.column(values) == "\0".join(tokens(values)).encode()
     assert tokens.column([], [False, False]) == b"\\N\0\\N"
+    # a suffix appended to each value, given as strings or joined once
+    halves = [v[: len(v) // 2] for v in kept], [v[len(v) // 2 :] for v in kept]
+    assert tokens.column(halves[0], keep, halves[1]) == tokens.column(kept, keep)
+    assert tokens.column(native.joined(halves[0]), keep, native.joined(halves[1])) == tokens.column(
+        kept, keep
+    )
+    with pytest.raises(ValueError, match="suffixes"):
+        tokens.column(halves[0], keep, halves[1][:-1])
     assert tokens.column([], []) == b""
     with pytest.raises(ValueError, match="do not fill"):
         tokens.column(kept[:-1], keep)  # one value short
@@ -115,6 +123,10 @@ def test_a_nul_in_a_value_takes_the_python_path():
     assert _Tokens(b"key")(values) == _python_tokens(b"key")(values)
     with pytest.raises(ValueError, match="NUL"):
         native.hmac_sha256_hex(b"key")(values)
+    # a column from iterators, read again by the Python path after the C side refused them
+    column = _Tokens(b"key").column(iter(values), [True, False, True], iter(["|1", "|2"]))
+    python = _python_tokens(b"key")([values[0] + "|1", values[1] + "|2"])
+    assert column == [python[0], "\\N", python[1]]
 
 
 def test_python_tokens_are_hmac_sha256():
