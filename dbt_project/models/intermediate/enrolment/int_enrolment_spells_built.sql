@@ -129,7 +129,8 @@ evidence as (
     from school_life
 ),
 
-ordered_orders as (
+ordered_evidence as (
+    -- every piece of evidence (orders, observations), with the order its kind takes on the same day
     select
         *,
         case evidence_kind when 'entry' then 0 when 'seen' then 1 else 2 end as kind_order
@@ -141,7 +142,7 @@ first_seen as (
         person_key,
         school_code,
         min(evidence_date) as first_seen_date
-    from ordered_orders
+    from ordered_evidence
     where evidence_kind <> 'exit'
     group by person_key, school_code
 ),
@@ -154,7 +155,7 @@ entries_elsewhere as (
         first_seen.school_code,
         entry.evidence_date - 1 as evidence_date,
         entry.school_code as entry_school_code
-    from ordered_orders as entry
+    from ordered_evidence as entry
     inner join first_seen
         on
             entry.person_key = first_seen.person_key
@@ -182,7 +183,7 @@ entries_elsewhere_checked as (
             is_school_life,
             false as is_candidate,
             null as entry_school_code
-        from ordered_orders
+        from ordered_evidence
         union all
         select
             person_key,
@@ -232,7 +233,7 @@ implied_exits as (
 ),
 
 ordered as (
-    select * from ordered_orders
+    select * from ordered_evidence
     union all
     select * from implied_exits  -- the same columns in the same order
 ),
