@@ -690,11 +690,26 @@ class RowsText(NamedTuple):
         return data.split(b"\r\n" if self.crlf else b"\n")
 
 
-def _plain_block(text: str, delimiter: str, width: int) -> tuple[list[list[str]], RowsText, list[str]] | None:
+class Shape(NamedTuple):
+    """What a block's bytes say about its text, counted once on the bytes (quicker than on the decoded text, and
+    the same: quotes and line ends are single ASCII bytes in cp1251 and UTF-8 alike)."""
+
+    quoted: bool
+    crlf: int  # \r\n line ends
+    lf: int  # \n, with or without \r before it
+
+    @classmethod
+    def of(cls, raw: bytes) -> Shape:
+        return cls(b'"' in raw, raw.count(b"\r\n"), raw.count(b"\n"))
+
+
+def _plain_block(
+    text: str, delimiter: str, width: int, shape: Shape
+) -> tuple[list[list[str]], RowsText, list[str]] | None:
     """A quote-free block whose every line has ``width`` cells: its columns, its rows for the row hash and its
     lines, all cut by a few ``str`` calls on the whole block; None for any other block."""
-    crlf = text.count("\r\n")
-    if crlf and crlf != text.count("\n"):
+    crlf = shape.crlf
+    if crlf and crlf != shape.lf:
         text, crlf = text.replace("\r\n", "\n"), 0  # mixed line ends
     end = "\r\n" if crlf else "\n"  # split at whichever it is: no copy of the block without the \r
     body = text[: -len(end)] if text.endswith(end) else text
@@ -707,11 +722,11 @@ def _plain_block(text: str, delimiter: str, width: int) -> tuple[list[list[str]]
     return columns, RowsText(body.encode(), delimiter, bool(crlf)), lines
 
 
-def _split_block(fast: BlockChecker, text: str, delimiter: str, n: int, meta: str):
+def _split_block(fast: BlockChecker, text: str, delimiter: str, n: int, meta: str, shape: Shape):
     """Number the records after ``n``, check the full-width ones; (COPY text, hashes, rest, last n), or None
-    when a record spans lines (the row-by-row reader must take over)."""
+    when a record spans lines (the row-by-row reader must take over). ``shape`` is that of the block's bytes."""
     width = fast.width
-    if '"' not in text and (plain := _plain_block(text, delimiter, width)) is not None:
+    if not shape.quoted and (plain := _plain_block(text, delimiter, width, shape)) is not None:
         # The usual block: every line a full record (so none blank), numbered in a row.
         columns, data, lines = plain
         copy_text, hashes, slow = fast.block(columns, data, list(range(n + 1, n + 1 + len(lines))), meta)
@@ -742,7 +757,7 @@ def _split_block(fast: BlockChecker, text: str, delimiter: str, n: int, meta: st
 
 def _work(job: tuple[bytes, str, int, str, str]):
     raw, codec, n, meta, delimiter = job
-    result = _split_block(_WORKER, raw.decode(codec), delimiter, n, meta)
+    result = _split_block(_WORKER, raw.decode(codec), delimiter, n, meta, Shape.of(raw))
     assert result is not None  # quote-free blocks only
     copy_text, hashes, rest, n = result
     if isinstance(copy_text, str):
@@ -798,15 +813,16 @@ def scan_blocks(scan, body: CsvBody, sid: int, relative: str, key: bytes) -> Ite
                 break
             if not raw.endswith(b"\n"):
                 raw += fh.readline(MAX_LINE_BYTES + 1)
-            lines_raw = raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1)
+            shape = Shape.of(raw)
+            lines_raw = shape.lf + (0 if raw.endswith(b"\n") else 1)
             usual = (
                 b"\x00" not in raw
-                and raw.count(b"\r") == raw.count(b"\r\n")
+                and raw.count(b"\r") == shape.crlf
                 and _lines_shorter_than(raw, MAX_LINE_BYTES)
             )
             seen = (decoder.seen_utf8_line, decoder.seen_cp1251_line)
             decoded = _decode_block(raw, decoder, line_no) if usual else None
-            if decoded is not None and pool is not None and '"' not in decoded[0]:
+            if decoded is not None and pool is not None and not shape.quoted:
                 text, codec = decoded
                 expected = n + lines_raw - _blank_lines(text, delimiter)
                 pending.append((pool.apply_async(_work, ((raw, codec, n, meta, delimiter),)), expected))
@@ -815,7 +831,9 @@ def scan_blocks(scan, body: CsvBody, sid: int, relative: str, key: bytes) -> Ite
                 yield from drain(n_workers)  # at most one block per worker waits: memory stays flat
                 continue
             yield from drain(0)
-            result = _split_block(fast, decoded[0], delimiter, n, meta) if decoded is not None else None
+            result = (
+                _split_block(fast, decoded[0], delimiter, n, meta, shape) if decoded is not None else None
+            )
             if result is None:
                 decoder.seen_utf8_line, decoder.seen_cp1251_line = seen
                 yield from _row_by_row(checker, body.rows(start, line_no, n))
