@@ -10,6 +10,18 @@ RUN pip install --no-cache-dir "uv==${UV_VERSION}" && uv venv /opt/superset-venv
 COPY dashboards/superset_env/requirements.lock /tmp/requirements.lock
 RUN uv pip sync --python /opt/superset-venv/bin/python /tmp/requirements.lock
 
+# The compiled ingestion helper (pipelines/native: HMAC tokens, row hashes, COPY lines in C), built here with a
+# compiler and OpenSSL's headers that the final image does without; it loads there against the libcrypto Python's
+# own ssl module uses. `python -m pipelines.native` fails the build if it cannot compile.
+FROM python:3.11-slim-bookworm AS native
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends gcc libc6-dev libssl-dev \
+ && rm -rf /var/lib/apt/lists/*
+COPY pipelines/__init__.py /build/pipelines/__init__.py
+COPY pipelines/native /build/pipelines/native
+WORKDIR /build
+RUN KONTINGENT_NATIVE_DIR=/opt/kontingent-native python -m pipelines.native
+
 FROM python:3.11-slim-bookworm
 
 ARG UV_VERSION=0.13.9
@@ -25,6 +37,7 @@ RUN pip install --no-cache-dir "uv==${UV_VERSION}" \
  && useradd --system --create-home --uid 10001 kontingent
 
 COPY --from=superset-env /opt/superset-venv /opt/superset-venv
+COPY --from=native /opt/kontingent-native /opt/kontingent-native
 WORKDIR /app
 # Dependencies first (cached while only source changes), exactly as locked.
 COPY pyproject.toml uv.lock README.md ./
@@ -46,7 +59,8 @@ ENV DAGSTER_HOME=/opt/dagster/home \
     KONTINGENT_LANDING_DIR=/srv/kontingent/landing \
     KONTINGENT_OUTBOX_DIR=/srv/kontingent/outbox \
     KONTINGENT_DBT_TARGET_DIR=/opt/dagster/dbt_target \
-    KONTINGENT_SUPERSET_VENV=/opt/superset-venv
+    KONTINGENT_SUPERSET_VENV=/opt/superset-venv \
+    KONTINGENT_NATIVE_DIR=/opt/kontingent-native
 
 USER kontingent
 # Parse the dbt project at build time (STACK.md: the manifest must exist before definitions load). The URL only

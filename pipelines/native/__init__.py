@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ctypes
 import hashlib
+import logging
 import os
 import shutil
 import subprocess
@@ -32,6 +33,7 @@ from functools import cache
 from pathlib import Path
 from typing import NamedTuple
 
+log = logging.getLogger(__name__)
 NATIVE_ENV = "KONTINGENT_NATIVE"
 DIR_ENV = "KONTINGENT_NATIVE_DIR"
 SOURCE = Path(__file__).with_name("ingest.c")
@@ -87,6 +89,7 @@ def build() -> Path:
         if done.returncode != 0:
             first = (done.stderr.strip().splitlines() or ["?"])[0]
             raise Unavailable(f"{compiler} failed (OpenSSL headers missing?): {first}")
+        os.chmod(tmp, 0o755)  # mkstemp made it private: another account (a service user) may load it too
         os.replace(tmp, target)
     finally:
         if os.path.exists(tmp):
@@ -99,10 +102,10 @@ def _library():
     """The loaded library with its functions declared, or the reason it is not available (a string)."""
     try:
         lib = ctypes.CDLL(str(build()))
-    except Unavailable as exc:
-        return str(exc)
-    except OSError as exc:  # a library that does not load (a foreign or damaged file)
-        return f"cannot load the compiled helper: {exc}"
+    except (Unavailable, OSError) as exc:  # OSError: a library that does not load (a foreign or damaged file)
+        reason = str(exc) if isinstance(exc, Unavailable) else f"cannot load the compiled helper: {exc}"
+        log.warning("ingestion hashes in pure Python (the same values, at about 60 %% of the speed): %s", reason)
+        return reason
     c_int64, c_size_t, c_char_p, c_void_p = ctypes.c_int64, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_void_p
     lib.kontingent_hmac_sha256_hex.restype = c_int64
     lib.kontingent_hmac_sha256_hex.argtypes = [

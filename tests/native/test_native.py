@@ -153,6 +153,7 @@ def test_built_once_into_the_cache_folder(fresh_native):
     stamp = path.stat().st_mtime_ns
     assert native.build() == path and path.stat().st_mtime_ns == stamp  # found, not compiled again
     assert [p.name for p in fresh_native.iterdir()] == [path.name]  # no temporary file left behind
+    assert path.stat().st_mode & 0o005 == 0o005  # readable by a service account too
     assert native.unavailable_reason() is None
 
 

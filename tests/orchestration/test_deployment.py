@@ -232,3 +232,16 @@ def test_one_setting_chooses_between_local_and_postgres_dagster_storage(storage_
         )
     else:
         assert "storage" not in config  # Dagster's SQLite storage inside the home folder
+
+
+def test_the_pipeline_image_carries_the_compiled_ingestion_helper():
+    """Built in a stage with a compiler (the final image has none) and found through KONTINGENT_NATIVE_DIR: the
+    helper's cache name depends on the compiler's name, so the stage must leave CC unset, as the image does."""
+    pipeline = (ROOT / "docker" / "pipeline.Dockerfile").read_text()
+    stage = pipeline[pipeline.index("AS native") : pipeline.index("FROM", pipeline.index("AS native"))]
+    assert "libssl-dev" in stage and "gcc" in stage
+    assert "KONTINGENT_NATIVE_DIR=/opt/kontingent-native python -m pipelines.native" in stage
+    assert "CC=" not in pipeline
+    final = pipeline[pipeline.rindex("FROM python") :]
+    assert "COPY --from=native /opt/kontingent-native /opt/kontingent-native" in final
+    assert "KONTINGENT_NATIVE_DIR=/opt/kontingent-native" in final
