@@ -104,7 +104,9 @@ def _library():
         lib = ctypes.CDLL(str(build()))
     except (Unavailable, OSError) as exc:  # OSError: a library that does not load (a foreign or damaged file)
         reason = str(exc) if isinstance(exc, Unavailable) else f"cannot load the compiled helper: {exc}"
-        log.warning("ingestion hashes in pure Python (the same values, at about 60 %% of the speed): %s", reason)
+        log.warning(
+            "ingestion hashes in pure Python (the same values, at about 60 %% of the speed): %s", reason
+        )
         return reason
     c_int64, c_size_t, c_char_p, c_void_p = ctypes.c_int64, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_void_p
     lib.kontingent_hmac_sha256_hex.restype = c_int64
