@@ -2,11 +2,11 @@
 
 The per-row loops of ingestion that Python spends most of a pupil roster's time on, many rows per call: the
 HMAC-SHA-256 tokens (``hmac_sha256_hex``; eight per roster row), the keyed BLAKE2b row hash (``row_hashes``),
-the duplicate-row filter (``bloom_add``) and the COPY lines of a block (``copy_lines``). The C source (``ingest.c``; OpenSSL's SHA-256, the RFC's
-BLAKE2b) is compiled once per machine into a cache folder and loaded with ``ctypes``; nothing is compiled at
-install time, so a machine without ``cc`` or OpenSSL's headers still works, on the pure-Python paths that give
-the same values (the callers check the hashes against the Python definitions before using them, and tests
-compare all three on many values).
+the duplicate-row filter (``bloom_add``) and the COPY lines of a block (``copy_lines``). The C source
+(``ingest.c``; OpenSSL's SHA-256, the RFC's BLAKE2b) is compiled once per machine into a cache folder and loaded
+with ``ctypes``; nothing is compiled at install time, so a machine without ``cc`` or OpenSSL's headers still
+works, on the pure-Python paths that give the same values (the callers check the hashes against the Python
+definitions before using them, and tests compare each helper with its Python twin on many values).
 
 Configuration:
     KONTINGENT_NATIVE=0       never compile or load: the pure-Python path everywhere
