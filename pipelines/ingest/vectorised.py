@@ -9,9 +9,9 @@ row-by-row engine once per distinct value (codes, dates, grades and names repeat
 exactly what it means there. A row that any column cannot pass as certainly clean (a rule broken, a warning,
 a missing required value, no consent) goes through ``RowChecker.check`` as before, so every message, masking
 rule and headcount stays identical. Free text, СНИЛС and documents, nearly unique, are checked with the same
-rules a column at a time (СНИЛС check numbers in numpy). Clean rows get their token messages built column by
-column with ``map`` and their COPY text from one ``join`` per row. The eight HMACs per pupil row are
-computed many per C call where ``pipelines.native`` could compile its helper (see ``_Tokens``).
+rules a column at a time (СНИЛС check numbers in numpy). Clean rows get their tokens (eight HMACs per pupil
+row), row hashes and COPY text a column or a block per call: in C where ``pipelines.native`` could compile its
+helper (see ``_Tokens``), else in Python (``map`` over columns, one ``join`` per row), with the same result.
 
 Anything structurally unusual (a line over 1 MB, NUL bytes, a quoted value across lines, a mix of encodings,
 bare carriage returns) hands the rest of the file to the row-by-row reader from that block on. JSON Lines and
@@ -114,9 +114,7 @@ class _Tokens:
         if self.native is not None:
             try:
                 return self.native(values)
-            except (
-                ValueError
-            ):  # a NUL character in a value (the C side splits on it): never in a checked cell
+            except ValueError:  # a NUL in a value (the C side splits on it; a checked cell has none)
                 pass
         return self.python(values)
 
