@@ -110,13 +110,10 @@ class _Tokens:
         self.native = compiled.hmac_sha256_hex(key)
 
     def __call__(self, values: Iterable[str]) -> list[str]:
-        values = values if isinstance(values, list) else list(values)
-        if self.native is not None:
-            try:
-                return self.native(values)
-            except ValueError:  # a NUL in a value (the C side splits on it; a checked cell has none)
-                pass
-        return self.python(values)
+        tokens = self.column(values)
+        if isinstance(tokens, bytes):
+            return tokens.decode().split("\0") if tokens else []
+        return tokens
 
     def prepare(self, values: Iterable[str]) -> list[str] | compiled.Joined:
         """Values as ``column`` takes them, built once where several columns share them (a birth date)."""
@@ -124,7 +121,7 @@ class _Tokens:
         if self.native is not None:
             try:
                 return compiled.joined(values)
-            except ValueError:  # as above
+            except ValueError:  # a NUL in a value (the C side splits on it; a checked cell has none)
                 pass
         return values
 
@@ -136,24 +133,27 @@ class _Tokens:
     ) -> list[str] | bytes:
         """The tokens of ``values`` (each followed by its suffix, if given) for the rows where ``keep`` is true
         (all rows without it), ``\\N`` for the others."""
-        values, suffixes = _strings(values, keep_joined=True), _strings(suffixes, keep_joined=True)
+        values, suffixes = _once(values), _once(suffixes)
         if self.native is not None:
             try:
                 return self.native.column(values, keep, suffixes)
             except ValueError:  # as above
                 pass
-        values, suffixes = _strings(values), _strings(suffixes)
+        values, suffixes = _listed(values), _listed(suffixes)
         tokens = self.python(values if suffixes is None else map(add, values, suffixes))
         return tokens if keep is None else _expand(tokens, keep)
 
 
-def _strings(values: Iterable[str] | compiled.Joined | None, keep_joined: bool = False):
-    """A list of the values (an iterator read once, so that a second path can read them too)."""
+def _once(values: Iterable[str] | compiled.Joined | None) -> list[str] | compiled.Joined | None:
+    """The values as a list or ``Joined``: an iterator is read once, so that the Python path can read them too."""
+    return values if values is None or isinstance(values, list | compiled.Joined) else list(values)
+
+
+def _listed(values: list[str] | compiled.Joined | None) -> list[str] | None:
+    """The values as a list of strings (a ``Joined`` split back)."""
     if isinstance(values, compiled.Joined):
-        if keep_joined:
-            return values
         return values.data.decode().split("\0") if values.n else []
-    return values if values is None or isinstance(values, list) else list(values)
+    return values
 
 
 def _python_tokens(key: bytes) -> Callable[[Iterable[str]], list[str]]:
@@ -743,9 +743,7 @@ def _split_block(fast: BlockChecker, text: str, delimiter: str, n: int, meta: st
         else:
             broken.append((n, record))
     columns = list(zip(*good, strict=True)) if good else [()] * width
-    data = RowsText("\n".join(map("\x1f".join, good)).encode())
-    if data.data.count(b"\n") != max(len(good) - 1, 0):
-        return None  # a line end inside a quoted value: the row-by-row reader numbers such records
+    data = RowsText("\n".join(map("\x1f".join, good)).encode())  # _records let no line end into a record
     copy_text, hashes, slow = fast.block(columns, data, ns, meta)
     rest = [(ns[r], good[r]) for r in slow]
     if broken:

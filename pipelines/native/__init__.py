@@ -119,7 +119,6 @@ def _library():
         c_int64,
         c_char_p,
         c_int64,
-        ctypes.c_int,
         c_void_p,
         c_size_t,
     ]
@@ -190,12 +189,11 @@ class HmacTokens:
             key = hashlib.sha256(key).digest()
         self._fn, self._key64 = fn, key.ljust(64, b"\0")
 
-    def _run(
+    def column(
         self,
         values: Iterable[str] | Joined,
-        keep: list[bool] | None,
-        sep: int,
-        suffixes: Iterable[str] | Joined | None,
+        keep: list[bool] | None = None,
+        suffixes: Iterable[str] | Joined | None = None,
     ) -> bytes:
         first = values if isinstance(values, Joined) else joined(values)
         second = suffixes if suffixes is None or isinstance(suffixes, Joined) else joined(suffixes)
@@ -215,7 +213,6 @@ class HmacTokens:
             n,
             None if keep is None else bytes(keep),
             rows,
-            sep,
             (ctypes.c_char * len(out)).from_buffer(out),
             len(out),
         )
@@ -224,16 +221,8 @@ class HmacTokens:
         return bytes(memoryview(out)[:written])
 
     def __call__(self, values: Iterable[str]) -> list[str]:
-        text = self._run(values, None, 10, None).decode("ascii")
-        return text.split("\n") if text else []
-
-    def column(
-        self,
-        values: Iterable[str] | Joined,
-        keep: list[bool] | None = None,
-        suffixes: Iterable[str] | Joined | None = None,
-    ) -> bytes:
-        return self._run(values, keep, 0, suffixes)
+        text = self.column(values).decode("ascii")
+        return text.split("\0") if text else []
 
 
 def hmac_sha256_hex(key: bytes) -> HmacTokens | None:
@@ -301,9 +290,11 @@ def copy_lines() -> CopyLines | None:
             return b""
         if len(columns) > 256:
             raise ValueError("more than 256 columns")
-        buffers = [c if isinstance(c, bytes) else "\0".join(c).encode() for c in columns]
+        buffers = [
+            c if isinstance(c, bytes) else joined(c).data for c in columns
+        ]  # joined: no NUL in a field
         if any(b.count(0) != rows - 1 for b in buffers):
-            raise ValueError("a field holds a NUL character, or a column is not as long as the others")
+            raise ValueError("a column is not as long as the others")
         encoded = meta.encode()
         cap = sum(map(len, buffers)) + rows * (len(columns) + len(encoded) + 48)
         out = bytearray(cap)

@@ -14,11 +14,11 @@ static const char HEX[] = "0123456789abcdef";
  * data: n messages separated by NUL bytes (size bytes; a message cannot hold NUL); data2, unless NULL: n more
  * (size2 bytes), each appended to its message (a name form and a birth date, say).
  * mask: NULL when every one of rows rows has a message, else rows bytes: a row whose byte is 0 gets \N (COPY's
- * NULL) and takes no message. out: each row's 64 lowercase hex digits (or \N), rows separated by the byte sep.
+ * NULL) and takes no message. out: each row's 64 lowercase hex digits (or \N), rows separated by NUL bytes.
  * Returns the bytes written, or -1 (the messages do not match the rows, more than cap bytes, OpenSSL failed). */
 int64_t kontingent_hmac_sha256_hex(const unsigned char *key64, const unsigned char *data, size_t size,
                                    const unsigned char *data2, size_t size2, int64_t n, const unsigned char *mask,
-                                   int64_t rows, int sep, char *out, size_t cap) {
+                                   int64_t rows, char *out, size_t cap) {
     SHA256_CTX inner, outer, ctx;
     unsigned char pad[64], digest[SHA256_DIGEST_LENGTH];
     const unsigned char *p = data, *end = data + size, *q, *p2 = data2, *end2 = data2 + size2, *q2 = NULL;
@@ -58,7 +58,7 @@ int64_t kontingent_hmac_sha256_hex(const unsigned char *key64, const unsigned ch
             used++;
             p = q + 1;
         }
-        if (r + 1 < rows) *o++ = (char)sep;
+        if (r + 1 < rows) *o++ = 0;
     }
     if (used != n || (n > 0 && (p != end + 1 || (data2 != NULL && p2 != end2 + 1)))) return -1; /* left over */
     return (int64_t)(o - out);
