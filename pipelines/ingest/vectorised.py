@@ -2,11 +2,12 @@
 
 The row-by-row engine (``RowChecker.check`` per row) spends most of its time on per-row Python calls. Here a
 file is read in blocks of about 1 MB; each block is decoded at once and cut into columns: a quote-free block
-whose every line is a full record by a few ``str`` calls on the whole block (split at line ends and delimiters,
-every column a slice), any other block record by record (``str.split`` or the csv module). Every column is
-checked against the contract through a memo of ``cell → result`` that calls the *same* converter as the
-row-by-row engine once per distinct value (codes, dates, grades and names repeat a lot), so a value means
-exactly what it means there. A row that any column cannot pass as certainly clean (a rule broken, a warning,
+whose every line is a full record by C where ``pipelines.native`` is available (the columns of repeating values
+dictionary-encoded: each distinct cell once, and a code per row), else by a few ``str`` calls on the whole block
+(split at line ends and delimiters, every column a slice); any other block record by record (``str.split`` or
+the csv module). Every column is checked against the contract through a memo of ``cell → result`` that calls
+the *same* converter as the row-by-row engine once per distinct value (codes, dates, grades and names repeat a
+lot), so a value means exactly what it means there. A row that any column cannot pass as certainly clean (a rule broken, a warning,
 a missing required value, no consent) goes through ``RowChecker.check`` as before, so every message, masking
 rule and headcount stays identical. Free text, СНИЛС and documents, nearly unique, are checked with the same
 rules a column at a time (СНИЛС check numbers in numpy). Clean rows get their tokens (eight HMACs per pupil
@@ -207,6 +208,7 @@ class BlockChecker:
                 checker.row_hash({"a": "c", "b": "d"}),
             ]
         self._compiled_copy_lines = compiled.copy_lines()
+        self.cut = compiled.cutter()
         where = {h: i for i, h in enumerate(headers)}
         self.where = [where.get(f.header) for f in checker.fields]
         self.memos: list[_Memo | None] = []
@@ -333,22 +335,35 @@ class BlockChecker:
         return out
 
     def block(
-        self, columns: list, data: RowsText, ns: list[int], meta: str
+        self, columns: list | compiled.Cells, data: RowsText, ns: list[int], meta: str
     ) -> tuple[str | bytes, array, list[int]]:
         """COPY text of the clean rows, their row hashes, and the positions of rows for the row-by-row path.
 
-        ``columns`` holds the cells of the file's columns, ``data`` the rows as the row hash reads them, ``ns``
-        the row numbers.
+        ``columns`` holds the cells of the file's columns (a list of columns, or the block cut by C), ``data``
+        the rows as the row hash reads them, ``ns`` the row numbers.
         """
         checker = self.checker
         rows = len(ns)
         none_column = (None,) * rows
+        cut = isinstance(columns, compiled.Cells)
         parsed: list[list] = []
         bad = bytearray(rows)
         for i, memo in enumerate(self.memos):
             idx = self.where[i]
-            column = columns[idx] if idx is not None else none_column
-            values = list(map(memo.__getitem__, column)) if memo is not None else self._inline(i, column)
+            if idx is None:
+                values = (
+                    list(map(memo.__getitem__, none_column))
+                    if memo is not None
+                    else self._inline(i, none_column)
+                )
+            elif memo is None:
+                values = self._inline(i, columns.column(idx) if cut else columns[idx])
+            elif cut:
+                # each distinct cell converted once per block, then spread over the rows by its code
+                distinct, codes = columns.coded(idx)
+                values = list(map(list(map(memo.__getitem__, distinct)).__getitem__, codes))
+            else:
+                values = list(map(memo.__getitem__, columns[idx]))
             if (memo is None or memo.bad) and BAD in values:
                 for r, v in enumerate(values):
                     if v is BAD:
@@ -702,33 +717,48 @@ class Shape(NamedTuple):
 
 
 def _plain_block(
-    text: str, delimiter: str, width: int, shape: Shape
-) -> tuple[list[list[str]], RowsText, list[str]] | None:
-    """A quote-free block whose every line has ``width`` cells: its columns, its rows for the row hash and its
-    lines, all cut by a few ``str`` calls on the whole block; None for any other block."""
+    text: str, delimiter: str, width: int, shape: Shape, cut=None
+) -> tuple[list[list[str]] | compiled.Cells, RowsText, int, Callable[[], list[str]]] | None:
+    """A quote-free block whose every line has ``width`` cells: its columns, its rows for the row hash, how many
+    lines and a function giving the lines; None for any other block.
+
+    With ``cut`` (``pipelines.native.cutter``) C cuts the UTF-8 block into cells and hands out columns as they
+    are needed (codes and distinct cells for the memo columns: no string per cell); else a few ``str`` calls on
+    the whole block cut it.
+    """
     crlf = shape.crlf
     if crlf and crlf != shape.lf:
         text, crlf = text.replace("\r\n", "\n"), 0  # mixed line ends
     end = "\r\n" if crlf else "\n"  # split at whichever it is: no copy of the block without the \r
     body = text[: -len(end)] if text.endswith(end) else text
+    data = RowsText(body.encode(), delimiter, bool(crlf))
+    if width < 2:
+        return None
+    if cut is not None and delimiter.isascii():
+        rows = body.count(end) + 1
+        cells = cut(data.data, rows, delimiter, bool(crlf), width)
+        return None if cells is None else (cells, data, rows, lambda: body.split(end))
     lines = body.split(end)
     counts = list(map(str.count, lines, repeat(delimiter)))
-    if width < 2 or min(counts) != width - 1 or max(counts) != width - 1:
+    if min(counts) != width - 1 or max(counts) != width - 1:
         return None
     cells = body.replace(end, delimiter).split(delimiter)
     columns = [cells[i::width] for i in range(width)]
-    return columns, RowsText(body.encode(), delimiter, bool(crlf)), lines
+    return columns, data, len(lines), lambda: lines
 
 
 def _split_block(fast: BlockChecker, text: str, delimiter: str, n: int, meta: str, shape: Shape):
     """Number the records after ``n``, check the full-width ones; (COPY text, hashes, rest, last n), or None
     when a record spans lines (the row-by-row reader must take over). ``shape`` is that of the block's bytes."""
     width = fast.width
-    if not shape.quoted and (plain := _plain_block(text, delimiter, width, shape)) is not None:
+    if not shape.quoted and (plain := _plain_block(text, delimiter, width, shape, fast.cut)) is not None:
         # The usual block: every line a full record (so none blank), numbered in a row.
-        columns, data, lines = plain
-        copy_text, hashes, slow = fast.block(columns, data, list(range(n + 1, n + 1 + len(lines))), meta)
-        return copy_text, hashes, [(n + 1 + r, lines[r].split(delimiter)) for r in slow], n + len(lines)
+        columns, data, count, lines = plain
+        copy_text, hashes, slow = fast.block(columns, data, list(range(n + 1, n + 1 + count)), meta)
+        if slow:
+            at = lines()
+            slow = [(n + 1 + r, at[r].split(delimiter)) for r in slow]
+        return copy_text, hashes, slow, n + count
     records = _records(text, delimiter)
     if records is None:
         return None

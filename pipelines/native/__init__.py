@@ -2,7 +2,8 @@
 
 The per-row loops of ingestion that Python spends most of a pupil roster's time on, many rows per call: the
 HMAC-SHA-256 tokens (``hmac_sha256_hex``; eight per roster row), the keyed BLAKE2b row hash (``row_hashes``),
-the duplicate-row filter (``bloom_add``) and the COPY lines of a block (``copy_lines``). The C source
+the duplicate-row filter (``bloom_add``), the COPY lines of a block (``copy_lines``) and the cutting of a block
+into cells, columns handed out dictionary-encoded where values repeat (``cutter``). The C source
 (``ingest.c``; OpenSSL's SHA-256, the RFC's BLAKE2b) is compiled once per machine into a cache folder and loaded
 with ``ctypes``; nothing is compiled at install time, so a machine without ``cc`` or OpenSSL's headers still
 works, on the pure-Python paths that give the same values (the callers check the hashes against the Python
@@ -137,6 +138,30 @@ def _library():
     ]
     lib.kontingent_bloom_add.restype = ctypes.c_int
     lib.kontingent_bloom_add.argtypes = [c_void_p, ctypes.c_uint64, c_void_p, c_int64, ctypes.c_int]
+    lib.kontingent_cells.restype = c_int64
+    lib.kontingent_cells.argtypes = [
+        c_char_p,
+        c_size_t,
+        ctypes.c_int,
+        ctypes.c_int,
+        c_int64,
+        c_int64,
+        c_void_p,
+        c_void_p,
+    ]
+    for fn in (lib.kontingent_encode, lib.kontingent_gather):
+        fn.restype = c_int64
+        fn.argtypes = [
+            c_char_p,
+            c_void_p,
+            c_void_p,
+            c_int64,
+            c_int64,
+            c_int64,
+            *([c_void_p] if fn is lib.kontingent_encode else []),
+            c_void_p,
+            c_size_t,
+        ]
     lib.kontingent_row_hashes.restype = c_int64
     lib.kontingent_row_hashes.argtypes = [
         c_char_p,
@@ -268,6 +293,65 @@ def bloom_add() -> Callable[[bytearray, int, array, int], bool] | None:
         return bool(fn(buffer, size, hashes.buffer_info()[0], len(hashes), probes))
 
     return add
+
+
+class Cells:
+    """A block cut into cells by C (``cutter``): each column as a list of its cells (``column``) or dictionary-encoded
+    (``coded``: its distinct cells in order of first appearance and, per row, which of them it holds)."""
+
+    def __init__(self, lib, data: bytes, rows: int, width: int, starts: array, lens: array) -> None:
+        self._lib, self._data, self.rows, self.width = lib, data, rows, width
+        self._starts, self._lens = starts, lens
+        self._out = bytearray(len(data) + rows + 1)  # any column's bytes and a NUL after each cell fit
+
+    def _text(self, fn, col: int, *extra) -> str:
+        """What ``fn`` (``kontingent_gather`` or ``_encode``) writes for column ``col``, as text."""
+        out = self._out
+        written = fn(
+            self._data,
+            self._starts.buffer_info()[0],
+            self._lens.buffer_info()[0],
+            self.width,
+            col,
+            self.rows,
+            *extra,
+            (ctypes.c_char * len(out)).from_buffer(out),
+            len(out),
+        )
+        if written < 0:
+            raise RuntimeError(f"{fn.__name__} failed")
+        return memoryview(out)[:written].tobytes().decode("utf-8")
+
+    def column(self, col: int) -> list[str]:
+        return self._text(self._lib.kontingent_gather, col).split("\0")
+
+    def coded(self, col: int) -> tuple[list[str], array]:
+        codes = array("i", bytes(4 * self.rows))
+        distinct = self._text(self._lib.kontingent_encode, col, codes.buffer_info()[0]).split("\0")
+        distinct.pop()  # each value is followed by NUL: nothing comes after the last
+        return distinct, codes
+
+
+def cutter() -> Callable[[bytes, int, str, bool, int], Cells | None] | None:
+    """(``rows`` records as UTF-8, ``rows``, ``delimiter``, ``crlf``, ``width``) → the block's ``Cells``, or None
+    when some record has not ``width`` cells (or the block not ``rows`` records); None when not available. The
+    records are separated by ``\\n`` (``\\r\\n`` with ``crlf``), their cells by ``delimiter`` (ASCII); a cell
+    cannot hold NUL (the caller's block has none)."""
+    lib = _library()
+    if isinstance(lib, str):
+        return None
+
+    def cut(data: bytes, rows: int, delimiter: str, crlf: bool, width: int) -> Cells | None:
+        delim = ord(delimiter)
+        if delim > 127 or delim == 0:
+            raise ValueError("the delimiter is not ASCII")
+        starts, lens = array("I", bytes(4 * rows * width)), array("I", bytes(4 * rows * width))
+        got = lib.kontingent_cells(
+            data, len(data), delim, int(crlf), width, rows, starts.buffer_info()[0], lens.buffer_info()[0]
+        )
+        return None if got != rows else Cells(lib, data, rows, width, starts, lens)
+
+    return cut
 
 
 CopyLines = Callable[[list[list[str] | bytes], str, array, array], bytes]

@@ -6,6 +6,7 @@
 #define OPENSSL_SUPPRESS_DEPRECATED /* SHA256_Init/Update/Final: deprecated in OpenSSL 3, still exported */
 #include <openssl/sha.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char HEX[] = "0123456789abcdef";
@@ -263,4 +264,91 @@ int kontingent_bloom_add(uint8_t *bits, uint64_t size, const int64_t *hashes, in
         hit |= all;
     }
     return hit;
+}
+
+/* A quote-free block cut into cells: rows records separated by \n (\r\n with crlf; no line end after the last),
+ * each of exactly width cells separated by the byte delim. Cell c of record r starts at starts[r * width + c] and
+ * is lens[r * width + c] bytes long. Returns rows, or -1 when a record has another number of cells or the block
+ * holds another number of records. */
+int64_t kontingent_cells(const unsigned char *data, size_t size, int delim, int crlf, int64_t width, int64_t rows,
+                         uint32_t *starts, uint32_t *lens) {
+    int64_t r = 0, c = 0, at = 0;
+    size_t cell = 0, i, stop;
+
+    if (width < 1 || size > UINT32_MAX) return -1;
+    for (i = 0;; i++) {
+        int eol = i == size || data[i] == '\n';
+        if (!eol && data[i] != (unsigned char)delim) continue;
+        stop = i;
+        if (eol && crlf && i < size && stop > cell && data[stop - 1] == '\r') stop--;
+        if (c == width || r == rows) return -1;
+        starts[at] = (uint32_t)cell;
+        lens[at++] = (uint32_t)(stop - cell);
+        c++;
+        cell = i + 1;
+        if (eol) {
+            if (c != width) return -1;
+            r++;
+            c = 0;
+            if (i == size) break;
+        }
+    }
+    return r == rows ? r : -1;
+}
+
+/* Column col of a block cut by kontingent_cells, dictionary-encoded: each distinct cell once, in order of first
+ * appearance, written to out each followed by NUL (cap: at least the column's bytes plus rows), and codes[r]
+ * the number of row r's value among them. Returns the bytes written, or -1 (no memory, out too small). */
+int64_t kontingent_encode(const unsigned char *data, const uint32_t *starts, const uint32_t *lens, int64_t width,
+                          int64_t col, int64_t rows, int32_t *codes, unsigned char *out, size_t cap) {
+    size_t slots = 16, used = 0;
+    int64_t r, n = 0;
+    while (slots < 2 * (size_t)rows) slots <<= 1;
+    int32_t *table = calloc(slots, sizeof *table); /* 1 + the row where a distinct value first came, 0: empty */
+    if (table == NULL) return -1;
+    for (r = 0; r < rows; r++) {
+        const unsigned char *cell = data + starts[r * width + col];
+        uint32_t len = lens[r * width + col], k;
+        uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+        for (k = 0; k < len; k++) h = (h ^ cell[k]) * 1099511628211ULL;
+        size_t s = (size_t)(h ^ (h >> 29)) & (slots - 1);
+        for (;;) {
+            int32_t first = table[s];
+            if (first == 0) {
+                if (used + len + 1 > cap) {
+                    free(table);
+                    return -1;
+                }
+                table[s] = (int32_t)r + 1;
+                codes[r] = (int32_t)n++;
+                memcpy(out + used, cell, len);
+                used += len;
+                out[used++] = 0;
+                break;
+            }
+            int64_t at = (int64_t)(first - 1) * width + col;
+            if (lens[at] == len && memcmp(data + starts[at], cell, len) == 0) {
+                codes[r] = codes[first - 1];
+                break;
+            }
+            s = (s + 1) & (slots - 1);
+        }
+    }
+    free(table);
+    return (int64_t)used;
+}
+
+/* Column col of a block cut by kontingent_cells, its cells separated by NUL. Returns the bytes written, or -1
+ * when they would be more than cap. */
+int64_t kontingent_gather(const unsigned char *data, const uint32_t *starts, const uint32_t *lens, int64_t width,
+                          int64_t col, int64_t rows, unsigned char *out, size_t cap) {
+    size_t used = 0;
+    for (int64_t r = 0; r < rows; r++) {
+        uint32_t len = lens[r * width + col];
+        if (used + len + 1 > cap) return -1;
+        memcpy(out + used, data + starts[r * width + col], len);
+        used += len;
+        if (r + 1 < rows) out[used++] = 0;
+    }
+    return (int64_t)used;
 }

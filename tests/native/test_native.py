@@ -118,6 +118,44 @@ def test_copy_lines_are_the_joined_fields():
 
 
 @needs_compiler
+@pytest.mark.parametrize("crlf", [False, True], ids=["lf", "crlf"])
+def test_cells_are_the_block_split_at_delimiters(crlf):
+    rng = random.Random(13 + crlf)
+    width, rows = 7, 900
+    pool = [t.replace("\n", " ").replace("\r", " ") for t in _texts(rng)[:40]] + ["", " ", "Да"]
+    records = [[rng.choice(pool) for _ in range(width)] for _ in range(rows)]
+    end = "\r\n" if crlf else "\n"
+    data = end.join(";".join(r) for r in records).encode()
+    cut = native.cutter()
+    assert cut is not None, native.unavailable_reason()
+    cells = cut(data, rows, ";", crlf, width)
+    for col in range(width):
+        column = [r[col] for r in records]
+        assert cells.column(col) == column
+        distinct, codes = cells.coded(col)
+        assert distinct == list(dict.fromkeys(column))  # each once, in order of first appearance
+        assert [distinct[c] for c in codes] == column
+    one = cut(b";", 1, ";", False, 2)  # one record of two empty cells
+    assert one.column(0) == one.column(1) == [""] and one.coded(1) == ([""], array("i", [0]))
+
+
+@needs_compiler
+@pytest.mark.parametrize(
+    ("data", "rows", "width"),
+    [
+        (b"a;b\nc", 2, 2),  # a record one cell short
+        (b"a;b\nc;d;e", 2, 2),  # one cell too many
+        (b"a;b;c\nd\ne;f", 3, 2),  # as many cells in all, spread wrongly
+        (b"a;b\nc;d", 1, 2),  # more records than said
+        (b"a;b\nc;d", 3, 2),  # fewer
+        (b"", 1, 2),
+    ],
+)
+def test_a_block_of_other_widths_is_not_cut(data, rows, width):
+    assert native.cutter()(data, rows, ";", False, width) is None
+
+
+@needs_compiler
 def test_a_nul_in_a_value_takes_the_python_path():
     values = ["до\x00после", "обычное"]
     assert _Tokens(b"key")(values) == _python_tokens(b"key")(values)
