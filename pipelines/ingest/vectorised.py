@@ -346,6 +346,7 @@ class BlockChecker:
         rows = len(ns)
         none_column = (None,) * rows
         cut = isinstance(columns, compiled.Cells)
+        kinds = checker._kinds
         parsed: list[list] = []
         bad = bytearray(rows)
         for i, memo in enumerate(self.memos):
@@ -359,9 +360,19 @@ class BlockChecker:
             elif memo is None:
                 values = self._inline(i, columns.column(idx) if cut else columns[idx])
             elif cut:
-                # each distinct cell converted once per block, then spread over the rows by its code
+                # each distinct cell converted once per block; a plain column stays coded into the COPY text,
+                # others are spread over the rows by their codes
                 distinct, codes = columns.coded(idx)
-                values = list(map(list(map(memo.__getitem__, distinct)).__getitem__, codes))
+                results = list(map(memo.__getitem__, distinct))
+                if memo.bad and BAD in results:
+                    wrong = {k for k, v in enumerate(results) if v is BAD}
+                    for r, k in enumerate(codes):
+                        if k in wrong:
+                            bad[r] = 1
+                parsed.append(
+                    compiled.Coded(results, codes) if kinds[i] == 0 else list(map(results.__getitem__, codes))
+                )
+                continue
             else:
                 values = list(map(memo.__getitem__, columns[idx]))
             if (memo is None or memo.bad) and BAD in values:
@@ -372,6 +383,7 @@ class BlockChecker:
         slow = [r for r in range(rows) if bad[r]] if any(bad) else []
         hashes = self._row_hashes(data, rows)
         if slow:
+            parsed = list(map(_spread, parsed))
             keep = [not b for b in bad]
             parsed = [list(compress(v, keep)) for v in parsed]
             hashes = array("q", compress(hashes, keep))
@@ -380,9 +392,14 @@ class BlockChecker:
             return "", array("q"), slow
 
         out: list = []
-        for kind, values in zip(checker._kinds, parsed, strict=True):
+        for kind, values in zip(kinds, parsed, strict=True):
             if kind == 0:
-                out.append(values if None not in values else ["\\N" if v is None else v for v in values])
+                if isinstance(values, compiled.Coded):
+                    out.append(
+                        values if None not in values.values else values._replace(values=_nulls(values.values))
+                    )
+                else:
+                    out.append(values if None not in values else _nulls(values))
             elif kind == 2:
                 out.append(list(map(self.date_parts.__getitem__, values)))
             elif kind == 3:
@@ -411,7 +428,7 @@ class BlockChecker:
                 return self._compiled_copy_lines(out, meta, array("q", ns), hashes)
             except ValueError:  # a NUL character in a field (the C side splits on it): the join below
                 pass
-        out = [c.decode().split("\0") if isinstance(c, bytes) else c for c in out]  # token columns from C
+        out = [c.decode().split("\0") if isinstance(c, bytes) else _spread(c) for c in out]  # tokens from C
         lines = map("\t".join, zip(*out, repeat(meta), map(str, ns), map(str, hashes), strict=False))
         return "\n".join(lines) + "\n"
 
@@ -480,6 +497,18 @@ class BlockChecker:
             h.update(row)
             append(h.digest())
         return array("q", map(_SIGNED, digests))
+
+
+def _spread(column: list | compiled.Coded) -> list:
+    """A column's value for each row (a ``Coded`` column spread over the rows by its codes)."""
+    return (
+        list(map(column.values.__getitem__, column.codes)) if isinstance(column, compiled.Coded) else column
+    )
+
+
+def _nulls(values: list) -> list:
+    """COPY text fields: ``\\N`` for None."""
+    return ["\\N" if v is None else v for v in values]
 
 
 _SIGNED = partial(int.from_bytes, byteorder="big", signed=True)

@@ -129,6 +129,7 @@ def _library():
         c_int64,
         c_void_p,
         c_void_p,
+        c_void_p,
         c_char_p,
         c_size_t,
         c_void_p,
@@ -295,6 +296,13 @@ def bloom_add() -> Callable[[bytearray, int, array, int], bool] | None:
     return add
 
 
+class Coded(NamedTuple):
+    """A column of fields as its distinct fields and, per row, which of them it holds (``Cells.coded``)."""
+
+    values: list[str]
+    codes: array  # array("i")
+
+
 class Cells:
     """A block cut into cells by C (``cutter``): each column as a list of its cells (``column``) or dictionary-encoded
     (``coded``: its distinct cells in order of first appearance and, per row, which of them it holds)."""
@@ -325,11 +333,11 @@ class Cells:
     def column(self, col: int) -> list[str]:
         return self._text(self._lib.kontingent_gather, col).split("\0")
 
-    def coded(self, col: int) -> tuple[list[str], array]:
+    def coded(self, col: int) -> Coded:
         codes = array("i", bytes(4 * self.rows))
         distinct = self._text(self._lib.kontingent_encode, col, codes.buffer_info()[0]).split("\0")
         distinct.pop()  # each value is followed by NUL: nothing comes after the last
-        return distinct, codes
+        return Coded(distinct, codes)
 
 
 def cutter() -> Callable[[bytes, int, str, bool, int], Cells | None] | None:
@@ -354,13 +362,13 @@ def cutter() -> Callable[[bytes, int, str, bool, int], Cells | None] | None:
     return cut
 
 
-CopyLines = Callable[[list[list[str] | bytes], str, array, array], bytes]
+CopyLines = Callable[[list[list[str] | bytes | Coded], str, array, array], bytes]
 
 
 def copy_lines() -> CopyLines | None:
     """(columns of COPY text fields, ``meta``, row numbers, row hashes) → the COPY text of the block, a line per
     row: its fields, ``meta``, its number and its hash, joined by tabs (UTF-8); None when not available. A
-    column is a list of fields or bytes with the fields separated by NUL (``HmacTokens.column``).
+    column is a list of fields, bytes with the fields separated by NUL (``HmacTokens.column``) or ``Coded``.
 
     Raises ``ValueError`` when a field holds a NUL character (the C side splits on it)."""
     lib = _library()
@@ -368,27 +376,37 @@ def copy_lines() -> CopyLines | None:
         return None
     fn = lib.kontingent_copy_lines
 
-    def lines(columns: list[list[str] | bytes], meta: str, ns: array, hashes: array) -> bytes:
+    def lines(columns: list[list[str] | bytes | Coded], meta: str, ns: array, hashes: array) -> bytes:
         rows = len(ns)
         if not rows:
             return b""
         if len(columns) > 256:
             raise ValueError("more than 256 columns")
-        buffers = [
-            c if isinstance(c, bytes) else joined(c).data for c in columns
-        ]  # joined: no NUL in a field
-        if any(b.count(0) != rows - 1 for b in buffers):
-            raise ValueError("a column is not as long as the others")
+        buffers, codes, cap = [], [], 0
+        for c in columns:
+            if isinstance(c, Coded):
+                data = joined(c.values).data  # joined: no NUL in a field
+                if len(c.codes) != rows:
+                    raise ValueError("a column is not as long as the others")
+                buffers.append(data)
+                codes.append(c.codes.buffer_info()[0])
+                cap += rows * max(map(len, data.split(b"\0")))
+                continue
+            data = c if isinstance(c, bytes) else joined(c).data
+            if data.count(0) != rows - 1:
+                raise ValueError("a column is not as long as the others")
+            buffers.append(data)
+            codes.append(None)
+            cap += len(data)
         encoded = meta.encode()
-        cap = sum(map(len, buffers)) + rows * (len(columns) + len(encoded) + 48)
+        cap += rows * (len(columns) + len(encoded) + 48)
         out = bytearray(cap)
-        pointers = (ctypes.c_char_p * len(buffers))(*buffers)
-        sizes = (ctypes.c_size_t * len(buffers))(*map(len, buffers))
         written = fn(
             rows,
             len(buffers),
-            pointers,
-            sizes,
+            (ctypes.c_char_p * len(buffers))(*buffers),
+            (ctypes.c_size_t * len(buffers))(*map(len, buffers)),
+            (ctypes.c_void_p * len(codes))(*codes),
             encoded,
             len(encoded),
             ns.buffer_info()[0],

@@ -187,11 +187,6 @@ int64_t kontingent_row_hashes(const unsigned char *key, size_t key_len, const un
     }
 }
 
-/* The COPY text of a block of clean rows: each row's fields joined by tabs, then meta, the row number and the
- * row hash, one line per row (what BlockChecker.block would build with a join per row).
- * cols: ncols buffers, each holding rows fields separated by NUL bytes (fields are COPY text already);
- * ns, hashes: rows numbers each. Returns the bytes written to out, or -1 (a column with too few fields, or
- * more than cap bytes). */
 static char *put_int(char *o, int64_t value) {
     char digits[24];
     int k = 0;
@@ -205,33 +200,67 @@ static char *put_int(char *o, int64_t value) {
     return o;
 }
 
+/* The COPY text of a block of clean rows: each row's fields joined by tabs, then meta, the row number and the
+ * row hash, one line per row (what BlockChecker.block would build with a join per row).
+ * cols: ncols buffers of fields separated by NUL bytes (fields are COPY text already): with codes[c] NULL, the
+ * rows fields of column c in order; else column c's distinct fields, row r holding field number codes[c][r].
+ * ns, hashes: rows numbers each. Returns the bytes written to out, or -1 (a column with too few fields, a code
+ * out of range, more than cap bytes, no memory). */
 int64_t kontingent_copy_lines(int64_t rows, int64_t ncols, const char *const *cols, const size_t *sizes,
-                              const char *meta, size_t meta_len, const int64_t *ns, const int64_t *hashes,
-                              char *out, size_t cap) {
+                              const int32_t *const *codes, const char *meta, size_t meta_len, const int64_t *ns,
+                              const int64_t *hashes, char *out, size_t cap) {
     const char *at[256], *end[256];
+    const char **field[256]; /* a coded column's distinct fields: start of each, and one past the last's NUL */
+    int64_t count[256];
     char *o = out, *limit = out + cap;
-    int64_t r, c;
+    int64_t r, c, result = -1;
 
     if (ncols > 256) return -1;
     for (c = 0; c < ncols; c++) {
         at[c] = cols[c];
         end[c] = cols[c] + sizes[c];
+        field[c] = NULL;
+        count[c] = 0;
+    }
+    for (c = 0; c < ncols; c++) {
+        if (codes[c] == NULL) continue;
+        int64_t n = 1;
+        for (const char *p = at[c]; (p = memchr(p, 0, (size_t)(end[c] - p))) != NULL; p++) n++;
+        field[c] = malloc((size_t)(n + 1) * sizeof *field[c]);
+        if (field[c] == NULL) goto done;
+        const char *p = at[c];
+        for (int64_t k = 0; k < n; k++) {
+            field[c][k] = p;
+            const char *q = memchr(p, 0, (size_t)(end[c] - p));
+            p = q == NULL ? end[c] + 1 : q + 1;
+        }
+        field[c][n] = end[c] + 1;
+        count[c] = n;
     }
     for (r = 0; r < rows; r++) {
         for (c = 0; c < ncols; c++) {
-            const char *q = memchr(at[c], 0, (size_t)(end[c] - at[c]));
-            if (q == NULL) {
-                if (r != rows - 1) return -1;
-                q = end[c];
+            const char *p, *q;
+            if (field[c] != NULL) {
+                int32_t k = codes[c][r];
+                if (k < 0 || k >= count[c]) goto done;
+                p = field[c][k];
+                q = field[c][k + 1] - 1;
+            } else {
+                p = at[c];
+                q = memchr(p, 0, (size_t)(end[c] - p));
+                if (q == NULL) {
+                    if (r != rows - 1) goto done;
+                    q = end[c];
+                }
+                at[c] = q + 1;
             }
-            size_t len = (size_t)(q - at[c]);
-            if ((size_t)(limit - o) < len + 1) return -1;
-            memcpy(o, at[c], len);
+            size_t len = (size_t)(q - p);
+            if ((size_t)(limit - o) < len + 1) goto done;
+            memcpy(o, p, len);
             o += len;
             *o++ = '\t';
-            at[c] = q + 1;
         }
-        if ((size_t)(limit - o) < meta_len + 48) return -1;
+        if ((size_t)(limit - o) < meta_len + 48) goto done;
         memcpy(o, meta, meta_len);
         o += meta_len;
         *o++ = '\t';
@@ -240,13 +269,12 @@ int64_t kontingent_copy_lines(int64_t rows, int64_t ncols, const char *const *co
         o = put_int(o, hashes[r]);
         *o++ = '\n';
     }
-    return (int64_t)(o - out);
+    result = (int64_t)(o - out);
+done:
+    for (c = 0; c < ncols; c++) free(field[c]);
+    return result;
 }
 
-/* The duplicate-row Bloom filter of one file (pipelines/ingest/load.py, _SeenRows): set each row hash's probes bits
- * (double hashing: the first position from the hash's low bits, the step from bits 26 on, bits a power of two)
- * one row after another, as _SeenRows.add does. Returns 1 when some row found all its bits already set (an
- * earlier row, maybe the same: the SQL check decides), else 0. */
 int kontingent_bloom_add(uint8_t *bits, uint64_t size, const int64_t *hashes, int64_t n, int probes) {
     uint64_t mask = size - 1;
     int hit = 0;

@@ -110,6 +110,15 @@ def test_copy_lines_are_the_joined_fields():
         for r in range(rows)
     )
     assert lines(columns, "17\tфайл.csv", ns, hashes) == expected.encode()
+    # columns given as their distinct fields and a code per row
+    coded = [native.Coded(list(dict.fromkeys(c)), None) for c in columns[:3]]
+    coded = [
+        native.Coded(d.values, array("i", map(d.values.index, c)))
+        for d, c in zip(coded, columns, strict=False)
+    ]
+    assert lines([*coded, *columns[3:]], "17\tфайл.csv", ns, hashes) == expected.encode()
+    with pytest.raises(RuntimeError):
+        lines([native.Coded(["a"], array("i", [1]))], "m", array("q", [1]), array("q", [1]))  # no field 1
     assert lines([[] for _ in columns], "m", array("q"), array("q")) == b""
     with pytest.raises(ValueError, match="NUL"):
         lines([["a\x00b"]], "m", array("q", [1]), array("q", [1]))
