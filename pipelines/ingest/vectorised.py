@@ -277,11 +277,18 @@ class BlockChecker:
             pseudonymise.fuzzy_name(last, first) + "|",
         )
 
-    def _inline(self, i: int, column: tuple) -> list:
-        """СНИЛС, free text and documents: digits, stripped text (COPY text for a plain column), None or BAD."""
+    def _inline(self, i: int, column: tuple | list | compiled.Text) -> list | _Texts:
+        """СНИЛС, free text and documents: digits, stripped text (COPY text for a plain column), None or BAD;
+        or, for a text column cut by C whose cells all pass as they are, those cells joined (``_Texts``)."""
         f = self.checker.fields[i]
         required = f.required
         kind = self.checker._kinds[i]
+        if isinstance(column, compiled.Text):
+            if kind != 3 and f.type == "string":
+                ready = _ready_texts(column, f.max_length or DEFAULT_MAX_LENGTH, kind == 0)
+                if ready is not None:
+                    return ready
+            column = column.text.split("\0")
         out: list = []
         append = out.append
         if kind == 3:
@@ -358,7 +365,10 @@ class BlockChecker:
                     else self._inline(i, none_column)
                 )
             elif memo is None:
-                values = self._inline(i, columns.column(idx) if cut else columns[idx])
+                values = self._inline(i, columns.text(idx) if cut else columns[idx])
+                if isinstance(values, _Texts):
+                    parsed.append(values)  # every cell passed
+                    continue
             elif cut:
                 # each distinct cell converted once per block; a plain column stays coded into the COPY text,
                 # others are spread over the rows by their codes
@@ -398,6 +408,8 @@ class BlockChecker:
                     out.append(
                         values if None not in values.values else values._replace(values=_nulls(values.values))
                     )
+                elif isinstance(values, _Texts):
+                    out.append(values.text.encode())  # COPY text already: nothing to escape
                 else:
                     out.append(values if None not in values else _nulls(values))
             elif kind == 2:
@@ -439,8 +451,13 @@ class BlockChecker:
             return self.tokens.column(values)
         return self.tokens.column(compress(values, keep), keep)
 
-    def _document_tokens(self, values: list) -> list[str] | bytes:
+    def _document_tokens(self, values: list | _Texts) -> list[str] | bytes:
         """``pseudonymise.document_token``: upper case without spaces, then HMAC."""
+        if isinstance(values, _Texts):  # filled cells without spaces around them, joined by NUL
+            joined = values.text.replace(" ", "").upper()
+            if joined.split(maxsplit=1) == [joined]:  # no other whitespace
+                return self.tokens.column(compiled.Joined(joined.encode(), values.n))
+            values = _spread(values)
         texts = None
         if None not in values and all(map(str.__instancecheck__, values)):
             # Usually the only whitespace is plain spaces: the whole column as one string, two calls in all and
@@ -499,11 +516,34 @@ class BlockChecker:
         return array("q", map(_SIGNED, digests))
 
 
-def _spread(column: list | compiled.Coded) -> list:
-    """A column's value for each row (a ``Coded`` column spread over the rows by its codes)."""
-    return (
-        list(map(column.values.__getitem__, column.codes)) if isinstance(column, compiled.Coded) else column
-    )
+def _spread(column: list | compiled.Coded | _Texts) -> list:
+    """A column's value for each row (a ``Coded`` column spread over the rows by its codes, ``_Texts`` split)."""
+    if isinstance(column, compiled.Coded):
+        return list(map(column.values.__getitem__, column.codes))
+    if isinstance(column, _Texts):
+        return column.text.split("\0")
+    return column
+
+
+class _Texts(NamedTuple):
+    """A text column whose ``n`` cells all pass as they are (filled, nothing to strip, short enough; for a plain
+    column nothing to escape for COPY), joined by NUL."""
+
+    text: str
+    n: int
+
+
+def _ready_texts(column: compiled.Text, limit: int, plain: bool) -> _Texts | None:
+    """``column`` as ``_Texts`` when every cell passes as it is (checked on the joined text: a few calls, no
+    string per cell), else None (the cells are then checked one by one). ``limit``: the longest a cell may be;
+    ``plain``: the cells go into the COPY text as they are."""
+    text = column.text
+    if column.unstripped or (plain and _needs_escape(text)):
+        return None
+    n = text.count("\0") + 1
+    if column.longest > limit and max(map(len, text.split("\0"))) > limit:  # bytes ≥ characters
+        return None
+    return _Texts(text, n)
 
 
 def _nulls(values: list) -> list:

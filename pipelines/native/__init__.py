@@ -152,17 +152,7 @@ def _library():
     ]
     for fn in (lib.kontingent_encode, lib.kontingent_gather):
         fn.restype = c_int64
-        fn.argtypes = [
-            c_char_p,
-            c_void_p,
-            c_void_p,
-            c_int64,
-            c_int64,
-            c_int64,
-            *([c_void_p] if fn is lib.kontingent_encode else []),
-            c_void_p,
-            c_size_t,
-        ]
+        fn.argtypes = [c_char_p, c_void_p, c_void_p, c_int64, c_int64, c_int64, c_void_p, c_void_p, c_size_t]
     lib.kontingent_row_hashes.restype = c_int64
     lib.kontingent_row_hashes.argtypes = [
         c_char_p,
@@ -303,9 +293,19 @@ class Coded(NamedTuple):
     codes: array  # array("i")
 
 
+class Text(NamedTuple):
+    """A column's cells joined by NUL (``Cells.text``), how long its longest cell is in UTF-8 bytes and how many
+    cells ``str.strip`` would change or leave empty."""
+
+    text: str
+    longest: int
+    unstripped: int
+
+
 class Cells:
-    """A block cut into cells by C (``cutter``): each column as a list of its cells (``column``) or dictionary-encoded
-    (``coded``: its distinct cells in order of first appearance and, per row, which of them it holds)."""
+    """A block cut into cells by C (``cutter``): each column as a list of its cells (``column``), as one text
+    (``text``) or dictionary-encoded (``coded``: its distinct cells in order of first appearance and, per row,
+    which of them it holds)."""
 
     def __init__(self, lib, data: bytes, rows: int, width: int, starts: array, lens: array) -> None:
         self._lib, self._data, self.rows, self.width = lib, data, rows, width
@@ -330,8 +330,12 @@ class Cells:
             raise RuntimeError(f"{fn.__name__} failed")
         return memoryview(out)[:written].tobytes().decode("utf-8")
 
+    def text(self, col: int) -> Text:
+        stats = (ctypes.c_int64 * 2)()
+        return Text(self._text(self._lib.kontingent_gather, col, ctypes.addressof(stats)), *stats)
+
     def column(self, col: int) -> list[str]:
-        return self._text(self._lib.kontingent_gather, col).split("\0")
+        return self.text(col).text.split("\0")
 
     def coded(self, col: int) -> Coded:
         codes = array("i", bytes(4 * self.rows))

@@ -366,13 +366,37 @@ int64_t kontingent_encode(const unsigned char *data, const uint32_t *starts, con
     return (int64_t)used;
 }
 
-/* Column col of a block cut by kontingent_cells, its cells separated by NUL. Returns the bytes written, or -1
- * when they would be more than cap. */
+/* Whether the UTF-8 character at p (n bytes left) is whitespace as Python's str.isspace() has it. */
+static int space_char(const unsigned char *p, size_t n) {
+    unsigned char b = p[0];
+    if (b < 0x80) return (b >= 0x09 && b <= 0x0d) || (b >= 0x1c && b <= 0x20);
+    if (b == 0xc2 && n >= 2) return p[1] == 0x85 || p[1] == 0xa0;                     /* U+0085, U+00A0 */
+    if (b == 0xe1 && n >= 3) return p[1] == 0x9a && p[2] == 0x80;                      /* U+1680 */
+    if (b == 0xe2 && n >= 3)                                                           /* U+2000-200A, 2028, */
+        return (p[1] == 0x80 && (p[2] <= 0x8a || p[2] == 0xa8 || p[2] == 0xa9 || p[2] == 0xaf)) || /* 2029, */
+               (p[1] == 0x81 && p[2] == 0x9f);                                         /* 202F, 205F */
+    if (b == 0xe3 && n >= 3) return p[1] == 0x80 && p[2] == 0x80;                      /* U+3000 */
+    return 0;
+}
+
+/* Column col of a block cut by kontingent_cells, its cells separated by NUL. stats[0]: the length of its longest
+ * cell in bytes; stats[1]: how many cells are empty or begin or end with whitespace (str.strip would change
+ * them). Returns the bytes written, or -1 when they would be more than cap. */
 int64_t kontingent_gather(const unsigned char *data, const uint32_t *starts, const uint32_t *lens, int64_t width,
-                          int64_t col, int64_t rows, unsigned char *out, size_t cap) {
+                          int64_t col, int64_t rows, int64_t *stats, unsigned char *out, size_t cap) {
     size_t used = 0;
+    stats[0] = stats[1] = 0;
     for (int64_t r = 0; r < rows; r++) {
         uint32_t len = lens[r * width + col];
+        const unsigned char *cell = data + starts[r * width + col];
+        if (len > stats[0]) stats[0] = len;
+        if (len == 0) {
+            stats[1]++;
+        } else {
+            uint32_t k = len - 1; /* where the last character starts: back over up to 3 continuation bytes */
+            while (k > 0 && len - k < 4 && (cell[k] & 0xc0) == 0x80) k--;
+            stats[1] += space_char(cell, len) || space_char(cell + k, len - k);
+        }
         if (used + len + 1 > cap) return -1;
         memcpy(out + used, data + starts[r * width + col], len);
         used += len;

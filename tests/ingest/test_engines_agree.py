@@ -58,6 +58,10 @@ def _hand_made(root: Path) -> None:
     rows[14]["birth_certificate"] = ""
     rows[15]["last_name"] = "Цыдып?ва"  # a letter cp1251 cannot hold
     rows[16]["class_label"] = 'класс "А"; корпус 2'  # quotes and the delimiter inside a value
+    # in blocks of their own (blocks here hold about 20 rows), each cut by C: the cells that cannot go as they are
+    rows[100]["birth_certificate"] = "IV-АЖ\u00a0783244"  # a no-break space inside a document number
+    rows[160]["address"] = "г. Улан-Удэ, ул. Ленина, д. 1\u00a0"  # and after an address (strip takes it)
+    rows[220]["local_id"] = "L\\0221"  # a backslash: escaped for COPY
     for r in rows[20:24]:
         r.update(consent="Нет", last_name="", first_name="", middle_name="", snils="", address="")
     rows.append(dict(rows[20]))  # a duplicate pupil without consent

@@ -149,6 +149,19 @@ def test_cells_are_the_block_split_at_delimiters(crlf):
 
 
 @needs_compiler
+def test_column_text_counts_the_cells_strip_would_change():
+    rng = random.Random(17)
+    spaces = [c for c in map(chr, range(0x3001)) if c.isspace() and c not in "\n\r;"]
+    pool = ["а", "ab", "Улан-Удэ, д. 1", "😀", "x" * 70, "ё ё", "", *spaces]
+    cells = ["".join(rng.choice(pool) for _ in range(rng.randrange(4))) for _ in range(3000)]
+    data = "\n".join(f"{c};1" for c in cells).encode()
+    text = native.cutter()(data, len(cells), ";", False, 2).text(0)
+    assert text.text == "\0".join(cells)
+    assert text.longest == max(len(c.encode()) for c in cells)
+    assert text.unstripped == sum(1 for c in cells if not c or c.strip() != c) > 0
+
+
+@needs_compiler
 @pytest.mark.parametrize(
     ("data", "rows", "width"),
     [
