@@ -153,6 +153,8 @@ def _library():
     for fn in (lib.kontingent_encode, lib.kontingent_gather):
         fn.restype = c_int64
         fn.argtypes = [c_char_p, c_void_p, c_void_p, c_int64, c_int64, c_int64, c_void_p, c_void_p, c_size_t]
+    lib.kontingent_shape.restype = None
+    lib.kontingent_shape.argtypes = [c_char_p, c_size_t, c_void_p]
     lib.kontingent_row_hashes.restype = c_int64
     lib.kontingent_row_hashes.argtypes = [
         c_char_p,
@@ -286,6 +288,35 @@ def bloom_add() -> Callable[[bytearray, int, array, int], bool] | None:
     return add
 
 
+class BlockShape(NamedTuple):
+    """Counts over a block's bytes (``block_shape``)."""
+
+    quotes: int
+    crlf: int  # \r\n
+    lf: int  # \n, with or without \r before it
+    cr: int  # \r
+    nul: int
+    high: int  # bytes over 127
+    cyrillic: int  # a D0 or D1 byte before a continuation byte: UTF-8 Cyrillic
+    longest: int  # the longest line, split at \n (without it)
+
+
+@cache
+def block_shape() -> Callable[[bytes], BlockShape] | None:
+    """bytes → their ``BlockShape``, counted in one pass; None when not available."""
+    lib = _library()
+    if isinstance(lib, str):
+        return None
+    fn = lib.kontingent_shape
+
+    def shape(raw: bytes) -> BlockShape:
+        out = (ctypes.c_int64 * 8)()
+        fn(raw, len(raw), out)
+        return BlockShape(*out)
+
+    return shape
+
+
 class Coded(NamedTuple):
     """A column of fields as its distinct fields and, per row, which of them it holds (``Cells.coded``)."""
 
@@ -391,20 +422,20 @@ def copy_lines() -> CopyLines | None:
             if isinstance(c, Coded):
                 data = joined(c.values).data  # joined: no NUL in a field
                 if len(c.codes) != rows:
-                    raise ValueError("a column is not as long as the others")
+                    raise RuntimeError("a column is not as long as the others")
                 buffers.append(data)
                 codes.append(c.codes.buffer_info()[0])
                 cap += rows * max(map(len, data.split(b"\0")))
                 continue
-            data = c if isinstance(c, bytes) else joined(c).data
-            if data.count(0) != rows - 1:
-                raise ValueError("a column is not as long as the others")
+            data = c if isinstance(c, bytes) else joined(c).data  # how many fields: checked by the C side
             buffers.append(data)
             codes.append(None)
             cap += len(data)
         encoded = meta.encode()
         cap += rows * (len(columns) + len(encoded) + 48)
-        out = bytearray(cap)
+        if len(space[0]) < cap:
+            space[0] = bytearray(cap)  # kept for the next block: no zeroing of megabytes each time
+        out = space[0]
         written = fn(
             rows,
             len(buffers),
@@ -419,9 +450,10 @@ def copy_lines() -> CopyLines | None:
             cap,
         )
         if written < 0:
-            raise RuntimeError("kontingent_copy_lines failed")
+            raise RuntimeError("kontingent_copy_lines failed: columns of other lengths than the rows?")
         return bytes(memoryview(out)[:written])
 
+    space = [bytearray()]
     return lines
 
 

@@ -204,8 +204,8 @@ static char *put_int(char *o, int64_t value) {
  * row hash, one line per row (what BlockChecker.block would build with a join per row).
  * cols: ncols buffers of fields separated by NUL bytes (fields are COPY text already): with codes[c] NULL, the
  * rows fields of column c in order; else column c's distinct fields, row r holding field number codes[c][r].
- * ns, hashes: rows numbers each. Returns the bytes written to out, or -1 (a column with too few fields, a code
- * out of range, more than cap bytes, no memory). */
+ * ns, hashes: rows numbers each. Returns the bytes written to out, or -1 (a column with too few or too many
+ * fields, a code out of range, more than cap bytes, no memory). */
 int64_t kontingent_copy_lines(int64_t rows, int64_t ncols, const char *const *cols, const size_t *sizes,
                               const int32_t *const *codes, const char *meta, size_t meta_len, const int64_t *ns,
                               const int64_t *hashes, char *out, size_t cap) {
@@ -269,6 +269,8 @@ int64_t kontingent_copy_lines(int64_t rows, int64_t ncols, const char *const *co
         o = put_int(o, hashes[r]);
         *o++ = '\n';
     }
+    for (c = 0; c < ncols; c++)
+        if (field[c] == NULL && at[c] != end[c] + 1) goto done; /* fields left over: a column longer than rows */
     result = (int64_t)(o - out);
 done:
     for (c = 0; c < ncols; c++) free(field[c]);
@@ -403,4 +405,31 @@ int64_t kontingent_gather(const unsigned char *data, const uint32_t *starts, con
         if (r + 1 < rows) out[used++] = 0;
     }
     return (int64_t)used;
+}
+
+/* What BlockChecker's reader needs to know of a block's bytes, in one pass: out[0] double quotes, [1] \r\n line
+ * ends, [2] \n, [3] \r, [4] NUL bytes, [5] bytes over 127, [6] UTF-8 Cyrillic pairs (a D0 or D1 byte before a
+ * continuation byte), [7] the longest line (split at \n, without it). */
+void kontingent_shape(const unsigned char *raw, size_t size, int64_t *out) {
+    int64_t quotes = 0, crlf = 0, lf = 0, cr = 0, nul = 0, high = 0, cyrillic = 0, longest = 0;
+    size_t i, start = 0;
+    unsigned char prev = 0;
+    for (i = 0; i < size; i++) {
+        unsigned char b = raw[i];
+        quotes += b == '"';
+        cr += b == '\r';
+        nul += b == 0;
+        high += b >> 7;
+        cyrillic += ((prev | 1) == 0xd1) & ((b & 0xc0) == 0x80);
+        if (b == '\n') {
+            lf++;
+            crlf += prev == '\r';
+            if ((int64_t)(i - start) > longest) longest = (int64_t)(i - start);
+            start = i + 1;
+        }
+        prev = b;
+    }
+    if ((int64_t)(size - start) > longest) longest = (int64_t)(size - start);
+    out[0] = quotes, out[1] = crlf, out[2] = lf, out[3] = cr, out[4] = nul, out[5] = high, out[6] = cyrillic;
+    out[7] = longest;
 }

@@ -122,8 +122,9 @@ def test_copy_lines_are_the_joined_fields():
     assert lines([[] for _ in columns], "m", array("q"), array("q")) == b""
     with pytest.raises(ValueError, match="NUL"):
         lines([["a\x00b"]], "m", array("q", [1]), array("q", [1]))
-    with pytest.raises(ValueError):
-        lines([["a"], ["a", "b"]], "m", array("q", [1]), array("q", [1]))  # columns of different lengths
+    for wrong in ([["a"], ["a", "b"]], [["a", "b"], ["a"]]):  # columns of other lengths than the rows
+        with pytest.raises(RuntimeError):
+            lines(wrong, "m", array("q", [1, 2][: len(wrong[0])]), array("q", [1, 2][: len(wrong[0])]))
 
 
 @needs_compiler
@@ -175,6 +176,39 @@ def test_column_text_counts_the_cells_strip_would_change():
 )
 def test_a_block_of_other_widths_is_not_cut(data, rows, width):
     assert native.cutter()(data, rows, ";", False, width) is None
+
+
+@needs_compiler
+def test_block_shape_counts_what_python_counts():
+    rng = random.Random(19)
+    pieces = [
+        b"a",
+        b";",
+        b'"',
+        b"\r",
+        b"\n",
+        b"\r\n",
+        b"\x00",
+        "ж".encode(),
+        "ж".encode("cp1251"),
+        b"\xd1",
+        b"x" * 300,
+    ]
+    shape = native.block_shape()
+    assert shape is not None, native.unavailable_reason()
+    for _ in range(300):
+        raw = b"".join(rng.choice(pieces) for _ in range(rng.randrange(40)))
+        b = list(raw)
+        assert shape(raw) == (
+            raw.count(b'"'),
+            raw.count(b"\r\n"),
+            raw.count(b"\n"),
+            raw.count(b"\r"),
+            raw.count(b"\x00"),
+            sum(x > 127 for x in b),
+            sum((p | 1) == 0xD1 and (q & 0xC0) == 0x80 for p, q in zip(b, b[1:], strict=False)),
+            max(map(len, raw.split(b"\n"))),
+        ), raw
 
 
 @needs_compiler
