@@ -262,8 +262,8 @@ def row_hashes(key: bytes) -> Callable[..., array] | None:
     def hashes(data: bytes, rows: int, delimiter: str | None = None, crlf: bool = False) -> array:
         out = array("q", bytes(8 * rows))
         delim = -1 if delimiter is None else ord(delimiter)
-        if delim > 127:
-            raise ValueError("the delimiter is not ASCII")
+        if delim > 127 or delim == 0:
+            raise ValueError("the delimiter is not ASCII (or is NUL)")
         if rows and fn(key, len(key), data, len(data), delim, int(crlf), out.buffer_info()[0], rows) != rows:
             raise ValueError(f"the records are not {rows} lines")
         return out
