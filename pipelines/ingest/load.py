@@ -26,6 +26,7 @@ from psycopg.copy import QueuedLibpqWriter
 
 from pipelines import native
 from pipelines.contract import Source
+from pipelines.ingest import vectorised
 from pipelines.ingest.landing import LandingFile, file_sha256, parse_landing_path
 from pipelines.ingest.readers import FileNotice, FileRejected, cell_text
 from pipelines.ingest.scan import resolve_entity, start_scan
@@ -281,8 +282,6 @@ def _copy_rows(conn, scan, sid, relative, result, issues, vault, headcounts, key
     Two engines produce the same rows: row by row (``RowChecker.check`` for every row) and vectorised
     (blocks checked column by column, only unusual rows through ``RowChecker.check``); see ``vectorised.py``.
     """
-    from pipelines.ingest import vectorised
-
     table = sql.Identifier("raw", scan.source.table(scan.entity.name))
     columns = [c.name for c in scan.checker.columns] + [
         "_submission_id",
