@@ -2,8 +2,9 @@
 
 The per-row loops of ingestion that Python spends most of a pupil roster's time on, many rows per call: the
 HMAC-SHA-256 tokens (``hmac_sha256_hex``; eight per roster row), the keyed BLAKE2b row hash (``row_hashes``),
-the duplicate-row filter (``bloom_add``), the COPY lines of a block (``copy_lines``) and the cutting of a block
-into cells, columns handed out dictionary-encoded where values repeat (``cutter``). The C source
+the duplicate-row filter (``bloom_add``), the COPY lines of a block (``copy_lines``), the counts over a block's
+bytes (``block_shape``) and the cutting of a block into cells, columns handed out dictionary-encoded where values
+repeat or as one text (``cutter``). The C source
 (``ingest.c``; OpenSSL's SHA-256, the RFC's BLAKE2b) is compiled once per machine into a cache folder and loaded
 with ``ctypes``; nothing is compiled at install time, so a machine without ``cc`` or OpenSSL's headers still
 works, on the pure-Python paths that give the same values (the callers check the hashes against the Python

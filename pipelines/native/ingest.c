@@ -1,4 +1,6 @@
-/* The per-row loops of ingestion, many rows per call (loaded by pipelines/native/__init__.py).
+/* The per-cell and per-row loops of ingestion, many rows per call (loaded by pipelines/native/__init__.py): the
+ * counts over a block's bytes, cutting a block into cells (columns gathered or dictionary-encoded), the tokens, the
+ * row hashes, the duplicate-row filter and the COPY lines.
  *
  * HMAC-SHA-256 tokens: in Python each token costs about 0.9 µs, nearly all of it calls and objects around two
  * SHA-256 copies; here the keyed inner and outer states are copied as plain structs and OpenSSL's SHA-256
