@@ -2,12 +2,13 @@
 
 The row-by-row engine (``RowChecker.check`` per row) spends most of its time on per-row Python calls. Here a
 file is read in blocks of about 1 MB; each block is decoded at once and cut into columns: a quote-free block
-whose every line is a full record by C where ``pipelines.native`` is available (the columns of repeating values
-dictionary-encoded: each distinct cell once, and a code per row), else by a few ``str`` calls on the whole block
-(split at line ends and delimiters, every column a slice); any other block record by record (``str.split`` or
-the csv module). Every column is checked against the contract through a memo of ``cell → result`` that calls
-the *same* converter as the row-by-row engine once per distinct value (codes, dates, grades and names repeat a
-lot), so a value means exactly what it means there. A row that any column cannot pass as certainly clean (a rule broken, a warning,
+whose every line is a full record by C where ``pipelines.native`` is available (columns of repeating values
+dictionary-encoded: each distinct cell once, and a code per row; free-text columns as one joined text, passed on
+whole when every cell passes as it is), else by a few ``str`` calls on the whole block (split at line ends and
+delimiters, every column a slice); any other block record by record (``str.split`` or the csv module). Every
+column is checked against the contract through a memo of ``cell → result`` that calls the *same* converter as
+the row-by-row engine once per distinct value (codes, dates, grades and names repeat a lot), so a value means
+exactly what it means there. A row that any column cannot pass as certainly clean (a rule broken, a warning,
 a missing required value, no consent) goes through ``RowChecker.check`` as before, so every message, masking
 rule and headcount stays identical. Free text, СНИЛС and documents, nearly unique, are checked with the same
 rules a column at a time (СНИЛС check numbers in numpy). Clean rows get their tokens (eight HMACs per pupil
@@ -809,14 +810,14 @@ def _plain_block(
     are needed (codes and distinct cells for the memo columns: no string per cell); else a few ``str`` calls on
     the whole block cut it.
     """
+    if width < 2:
+        return None
     crlf = shape.crlf
     if crlf and crlf != shape.lf:
         text, crlf = text.replace("\r\n", "\n"), 0  # mixed line ends
     end = "\r\n" if crlf else "\n"  # split at whichever it is: no copy of the block without the \r
     body = text[: -len(end)] if text.endswith(end) else text
     data = RowsText(body.encode(), delimiter, bool(crlf))
-    if width < 2:
-        return None
     if cut is not None and delimiter.isascii():
         rows = body.count(end) + 1
         cells = cut(data.data, rows, delimiter, bool(crlf), width)
