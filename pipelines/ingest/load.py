@@ -74,11 +74,20 @@ class _TooManyErrors(Exception):
     pass
 
 
+SPILL_BYTES = 1 << 20  # row problems and rejected cells of a file held in memory up to this, then on disk
+
+
+def _spill_file():
+    """A temporary file in memory until it outgrows ``SPILL_BYTES`` (most files have few problems or none: no file
+    is created for them)."""
+    return tempfile.SpooledTemporaryFile(SPILL_BYTES, "w+", encoding="utf-8")
+
+
 class _Spill:
     """Row problems spilled to a temporary file as JSON lines, so memory stays flat for any error count."""
 
     def __init__(self) -> None:
-        self.fh = tempfile.TemporaryFile("w+", encoding="utf-8")
+        self.fh = _spill_file()
         self.count = 0
         self.first: list[Issue] = []
 
@@ -162,7 +171,7 @@ def load_file(
             (sha, sid),
         ).fetchone()
         issues = _Spill()
-        vault = tempfile.TemporaryFile("w+", encoding="utf-8")
+        vault = _spill_file()
         notices: list[FileNotice] = []
         headcounts: Counter = Counter()
         encoding = delimiter = None
@@ -502,6 +511,8 @@ def _check_error_share(result: FileResult) -> None:
 
 
 def _write_issues(conn, sid: int, issues: _Spill, notices: list[FileNotice], result: FileResult) -> None:
+    if not issues.count and not notices:
+        return  # the usual file: no COPY to start and end
     cols = "submission_id, source_row, field, header, rule, value_masked, message"
     with conn.cursor() as cur:
         with cur.copy(f"copy ops.quarantine ({cols}) from stdin") as q:
@@ -517,6 +528,8 @@ def _write_issues(conn, sid: int, issues: _Spill, notices: list[FileNotice], res
 
 
 def _write_vault(conn, sid: int, vault) -> None:
+    if not vault.tell():
+        return  # nothing rejected: no COPY to start and end
     vault.seek(0)
     with (
         conn.cursor() as cur,
