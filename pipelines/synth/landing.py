@@ -473,6 +473,7 @@ class Landing:
         path = self.landing / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         fields = list(ent.fields)
+        cut_row = None  # the row a truncation cuts in half
         if "missing_columns" in file_faults:
             cand = [i for i, f in enumerate(fields) if f.required and i > 0]
             drop = cand[int(r.integers(0, len(cand)))] if cand else len(fields) - 1
@@ -509,6 +510,7 @@ class Landing:
                 elif parity == {1}:
                     self._fault("encoding_detected", rel)
             if "truncated_file" in file_faults:
+                cut_row = len(rows)
                 body = data_b.rstrip(b"\n").rstrip(b"\r")
                 last_nl = body.rfind(b"\n")
                 last = body[last_nl + 1 :]
@@ -520,6 +522,8 @@ class Landing:
             path.write_bytes(data)
         self._links_for(rel, links)
         for fault, i, fld in row_faults:
+            if i + 1 == cut_row:
+                continue  # planted in the row the truncation cut: all a reader can see of it is a truncated row
             self._fault(fault, rel, i + 1, fld)
         key = f"{src.name}__{entity}"
         self.counts[key] = self.counts.get(key, 0) + len(rows)

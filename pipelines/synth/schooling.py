@@ -588,7 +588,9 @@ class _Sim:
                 self.muni[kids[mv]] = others[int(rng.integers(0, len(others)))]
         new_s = self.pick_schools(kids, g[li], y, exclude=sch[li])
         lost = rng.random(len(li)) < 0.03
-        arrive = ev_date[li] + rng.integers(1, 12, len(li))
+        # a transfer late in the year is taken in by the last school day, as arrivals are (else the pupil would
+        # leave the old school's books in the orders but stay on them in the simulation)
+        arrive = np.minimum(ev_date[li] + rng.integers(1, 12, len(li)), end)
         self.event(
             kids,
             sch[li],

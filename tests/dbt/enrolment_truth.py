@@ -22,6 +22,8 @@ Cell = tuple[int, str, int]  # (school year start, school code, grade)
 EXPLANATIONS = {
     "roster_row_rejected": "the pupil's September roster row was rejected at ingestion and nothing else places "
     "them at school on 20 September",
+    "roster_not_received": "the school's September roster of that year never reached the warehouse (never sent, "
+    "or rejected whole and not sent again) and nothing else places the pupil there by 20 September",
     "exit_order_not_received": "the order by which the pupil left the school before 20 September never reached "
     "the warehouse (its row was rejected, or the school's movements file for that month was never sent or was "
     "rejected whole) and nothing received dates the leaving before the 20th",
@@ -176,6 +178,34 @@ def rejected_september_roster_rows(ground_truth: Path) -> set[tuple[str, int]]:
     return out
 
 
+def lost_september_rosters(region, ground_truth: Path) -> set[tuple[str, int]]:
+    """(school code, school year) whose September roster the ground truth records as never sent or rejected whole,
+    and of which the warehouse loaded no other copy."""
+    schools_of: dict[str, set[str]] = defaultdict(set)  # source/sender → school codes
+    for school_code, folder in region.query(
+        "select distinct school_code, split_part(_source_file, '/', 1) || '/' || split_part(_source_file, '/', 2) "
+        "from intermediate.int_pupil_rosters_unioned"
+    ):
+        schools_of[folder].add(school_code)
+    loaded = {
+        folder.rsplit("/", 1)[0]
+        for (folder,) in region.query(
+            "select file_path from ops.submissions where entity = 'students' and status in ('loaded', 'superseded')"
+        )
+    }
+    out = set()
+    for r in _read(ground_truth / "faults.csv"):
+        parts = r["file"].split("/")
+        if len(parts) < 4 or not parts[3].startswith("students") or not parts[2].endswith("-09"):
+            continue
+        if r["fault"] != "missing_submission" and r["action"] != "reject_file":
+            continue
+        if "/".join(parts[:3]) in loaded:
+            continue  # sent again, and loaded
+        out |= {(code, int(parts[2][:4])) for code in schools_of.get("/".join(parts[:2]), ())}
+    return out
+
+
 def _months_from(day: dt.date, count: int) -> list[str]:
     """``YYYY-MM`` of the month of ``day`` and the ``count - 1`` months after it."""
     out, y, m = [], day.year, day.month
@@ -260,10 +290,13 @@ def compare_20_september(
     truth_anonymous = Counter(p.cell for p in pupils if not p.consent and p.cell[0] in years)
     rejected = rejected_september_roster_rows(ground_truth)
     lost_exits = lost_exit_orders(region, ground_truth)
+    lost_rosters = lost_september_rosters(region, ground_truth)
 
     def explain(side: str, person: str, cell: Cell) -> str:
         if (person, cell[0]) in rejected:
             return "roster_row_rejected"
+        if side == "missing" and (cell[1], cell[0]) in lost_rosters:
+            return "roster_not_received"
         # the warehouse keeps the pupil on that school's books from then on: every later 20 September
         if side == "extra" and cell[0] >= lost_exits.get((person, cell[1]), 10_000):
             return "exit_order_not_received"
