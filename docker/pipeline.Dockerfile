@@ -10,7 +10,7 @@ RUN pip install --no-cache-dir "uv==${UV_VERSION}" && uv venv /opt/superset-venv
 COPY dashboards/superset_env/requirements.lock /tmp/requirements.lock
 RUN uv pip sync --python /opt/superset-venv/bin/python /tmp/requirements.lock
 
-# The compiled ingestion helper (pipelines/native: HMAC tokens, row hashes, COPY lines in C), built here with a
+# The compiled ingestion helper (pipelines/native: cutting blocks, HMAC tokens, row hashes, COPY lines in C), built with a
 # compiler and OpenSSL's headers that the final image does without; it loads there against the libcrypto Python's
 # own ssl module uses. `python -m pipelines.native` fails the build if it cannot compile.
 FROM python:3.11-slim-bookworm AS native

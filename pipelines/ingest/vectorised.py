@@ -278,17 +278,19 @@ class BlockChecker:
             pseudonymise.fuzzy_name(last, first) + "|",
         )
 
-    def _inline(self, i: int, column: tuple | list | compiled.Text) -> list | _Texts:
+    def _inline(self, i: int, column: tuple | list | compiled.Text) -> list | compiled.Text:
         """СНИЛС, free text and documents: digits, stripped text (COPY text for a plain column), None or BAD;
-        or, for a text column cut by C whose cells all pass as they are, those cells joined (``_Texts``)."""
+        or, for a text column cut by C whose cells all pass as they are, that column itself (``compiled.Text``)."""
         f = self.checker.fields[i]
         required = f.required
         kind = self.checker._kinds[i]
         if isinstance(column, compiled.Text):
-            if kind != 3 and f.type == "string":
-                ready = _ready_texts(column, f.max_length or DEFAULT_MAX_LENGTH, kind == 0)
-                if ready is not None:
-                    return ready
+            if (
+                kind != 3
+                and f.type == "string"
+                and _passes_as_is(column, f.max_length or DEFAULT_MAX_LENGTH, kind == 0)
+            ):
+                return column
             column = column.text.split("\0")
         out: list = []
         append = out.append
@@ -367,7 +369,7 @@ class BlockChecker:
                 )
             elif memo is None:
                 values = self._inline(i, columns.text(idx) if cut else columns[idx])
-                if isinstance(values, _Texts):
+                if isinstance(values, compiled.Text):
                     parsed.append(values)  # every cell passed
                     continue
             elif cut:
@@ -409,7 +411,7 @@ class BlockChecker:
                     out.append(
                         values if None not in values.values else values._replace(values=_nulls(values.values))
                     )
-                elif isinstance(values, _Texts):
+                elif isinstance(values, compiled.Text):
                     out.append(values.text.encode())  # COPY text already: nothing to escape
                 else:
                     out.append(values if None not in values else _nulls(values))
@@ -452,12 +454,12 @@ class BlockChecker:
             return self.tokens.column(values)
         return self.tokens.column(compress(values, keep), keep)
 
-    def _document_tokens(self, values: list | _Texts) -> list[str] | bytes:
+    def _document_tokens(self, values: list | compiled.Text) -> list[str] | bytes:
         """``pseudonymise.document_token``: upper case without spaces, then HMAC."""
-        if isinstance(values, _Texts):  # filled cells without spaces around them, joined by NUL
+        if isinstance(values, compiled.Text):  # filled cells without spaces around them, joined by NUL
             joined = values.text.replace(" ", "").upper()
             if joined.split(maxsplit=1) == [joined]:  # no other whitespace
-                return self.tokens.column(compiled.Joined(joined.encode(), values.n))
+                return self.tokens.column(compiled.Joined(joined.encode(), joined.count("\0") + 1))
             values = _spread(values)
         texts = None
         if None not in values and all(map(str.__instancecheck__, values)):
@@ -517,34 +519,22 @@ class BlockChecker:
         return array("q", map(_SIGNED, digests))
 
 
-def _spread(column: list | compiled.Coded | _Texts) -> list:
-    """A column's value for each row (a ``Coded`` column spread over the rows by its codes, ``_Texts`` split)."""
+def _spread(column: list | compiled.Coded | compiled.Text) -> list:
+    """A column's value for each row (a ``Coded`` column spread over the rows by its codes, a ``Text`` split)."""
     if isinstance(column, compiled.Coded):
         return list(map(column.values.__getitem__, column.codes))
-    if isinstance(column, _Texts):
+    if isinstance(column, compiled.Text):
         return column.text.split("\0")
     return column
 
 
-class _Texts(NamedTuple):
-    """A text column whose ``n`` cells all pass as they are (filled, nothing to strip, short enough; for a plain
-    column nothing to escape for COPY), joined by NUL."""
-
-    text: str
-    n: int
-
-
-def _ready_texts(column: compiled.Text, limit: int, plain: bool) -> _Texts | None:
-    """``column`` as ``_Texts`` when every cell passes as it is (checked on the joined text: a few calls, no
-    string per cell), else None (the cells are then checked one by one). ``limit``: the longest a cell may be;
-    ``plain``: the cells go into the COPY text as they are."""
-    text = column.text
-    if column.unstripped or (plain and _needs_escape(text)):
-        return None
-    n = text.count("\0") + 1
-    if column.longest > limit and max(map(len, text.split("\0"))) > limit:  # bytes ≥ characters
-        return None
-    return _Texts(text, n)
+def _passes_as_is(column: compiled.Text, limit: int, plain: bool) -> bool:
+    """True when every cell of ``column`` passes as it is: filled, nothing to strip, at most ``limit`` characters
+    and, for a ``plain`` column going into the COPY text as it is, nothing to escape (checked on the joined text:
+    a few calls, no string per cell)."""
+    if column.unstripped or (plain and _needs_escape(column.text)):
+        return False
+    return column.longest <= limit or max(map(len, column.text.split("\0"))) <= limit  # bytes ≥ characters
 
 
 def _nulls(values: list) -> list:

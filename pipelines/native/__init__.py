@@ -250,6 +250,14 @@ def hmac_sha256_hex(key: bytes) -> HmacTokens | None:
     return None if isinstance(lib, str) else HmacTokens(lib.kontingent_hmac_sha256_hex, key)
 
 
+def _delimiter_byte(delimiter: str) -> int:
+    """The delimiter as the byte the C side splits at: ASCII, and not NUL (which ends C's values)."""
+    byte = ord(delimiter)
+    if byte > 127 or byte == 0:
+        raise ValueError("the delimiter is not ASCII (or is NUL)")
+    return byte
+
+
 def row_hashes(key: bytes) -> Callable[..., array] | None:
     """(``rows`` records as UTF-8, ``rows``, ``delimiter``, ``crlf``) → each record's keyed BLAKE2b, 8 bytes read
     as a signed big-endian number (``hashlib.blake2b(record, digest_size=8, key=key)``), as an ``array("q")``;
@@ -262,9 +270,7 @@ def row_hashes(key: bytes) -> Callable[..., array] | None:
 
     def hashes(data: bytes, rows: int, delimiter: str | None = None, crlf: bool = False) -> array:
         out = array("q", bytes(8 * rows))
-        delim = -1 if delimiter is None else ord(delimiter)
-        if delim > 127 or delim == 0:
-            raise ValueError("the delimiter is not ASCII (or is NUL)")
+        delim = -1 if delimiter is None else _delimiter_byte(delimiter)
         if rows and fn(key, len(key), data, len(data), delim, int(crlf), out.buffer_info()[0], rows) != rows:
             raise ValueError(f"the records are not {rows} lines")
         return out
@@ -335,9 +341,8 @@ class Text(NamedTuple):
 
 
 class Cells:
-    """A block cut into cells by C (``cutter``): each column as a list of its cells (``column``), as one text
-    (``text``) or dictionary-encoded (``coded``: its distinct cells in order of first appearance and, per row,
-    which of them it holds)."""
+    """A block cut into cells by C (``cutter``): each column as one text (``text``) or dictionary-encoded
+    (``coded``: its distinct cells in order of first appearance and, per row, which of them it holds)."""
 
     def __init__(self, lib, data: bytes, rows: int, width: int, starts: array, lens: array) -> None:
         self._lib, self._data, self.rows, self.width = lib, data, rows, width
@@ -366,9 +371,6 @@ class Cells:
         stats = (ctypes.c_int64 * 2)()
         return Text(self._text(self._lib.kontingent_gather, col, ctypes.addressof(stats)), *stats)
 
-    def column(self, col: int) -> list[str]:
-        return self.text(col).text.split("\0")
-
     def coded(self, col: int) -> Coded:
         codes = array("i", bytes(4 * self.rows))
         distinct = self._text(self._lib.kontingent_encode, col, codes.buffer_info()[0]).split("\0")
@@ -386,9 +388,7 @@ def cutter() -> Callable[[bytes, int, str, bool, int], Cells | None] | None:
         return None
 
     def cut(data: bytes, rows: int, delimiter: str, crlf: bool, width: int) -> Cells | None:
-        delim = ord(delimiter)
-        if delim > 127 or delim == 0:
-            raise ValueError("the delimiter is not ASCII")
+        delim = _delimiter_byte(delimiter)
         starts, lens = array("I", bytes(4 * rows * width)), array("I", bytes(4 * rows * width))
         got = lib.kontingent_cells(
             data, len(data), delim, int(crlf), width, rows, starts.buffer_info()[0], lens.buffer_info()[0]
